@@ -1,0 +1,1 @@
+"""Chart builders: pure functions DataFrame/result -> altair.Chart, one theme."""

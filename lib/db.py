@@ -1,0 +1,420 @@
+"""The one module that executes SQL.
+
+``open_source`` turns a folder of CSV/Parquet files, a DuckDB file or a SQLAlchemy URL into a ``Source``: an
+engine that can only read the user's data, with the session time zone pinned to UTC. ``run`` executes a
+Select with a timeout and returns a small DataFrame. Nothing else in Launch Review talks to a database.
+
+A folder is queried in place by an in-memory DuckDB: each connection gets views named ``events``, ``users`` and
+``assignments`` over the files, so raw events never pass through pandas and nothing is written next to the data.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+
+from lib.errors import ReviewError
+
+SourceKind = Literal["folder", "duckdb", "url"]
+TABLES = ("events", "users", "assignments")
+FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".tsv")
+DEFAULT_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Source:
+    """An open, read-only data source.
+
+    Attributes
+    ----------
+    kind
+        ``"folder"``, ``"duckdb"`` or ``"url"``.
+    label
+        What to show the user: the folder or file path, or the URL with its password hidden.
+    engine
+        The SQLAlchemy engine (shared; cache it, don't dispose it per query).
+    relations
+        Canonical table name -> the relation name to select from in that database (missing tables absent).
+    files
+        For a folder source: canonical table name -> the file it reads.
+    """
+
+    kind: SourceKind
+    label: str
+    engine: Engine
+    relations: Mapping[str, str]
+    files: Mapping[str, Path] = field(default_factory=dict)
+
+    @property
+    def dialect(self) -> str:
+        """The SQLAlchemy dialect name (``duckdb``, ``postgresql``, ``sqlite``...)."""
+        return self.engine.dialect.name
+
+
+def _find_file(folder: Path, name: str) -> Path | None:
+    for suffix in FILE_SUFFIXES:
+        candidate = folder / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _reader_sql(path: Path) -> str:
+    # The path is a file we found on disk; quote it as a SQL string literal (single quotes doubled).
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    if path.suffix == ".parquet":
+        return f"read_parquet({quoted})"
+    # Read every CSV column as text: DuckDB's type sniffing turns a timestamp column with one bad value into
+    # text anyway, and the schema layer parses timestamps itself so it can count what did not parse.
+    delim = ", delim = '\\t'" if path.suffix == ".tsv" else ""
+    return f"read_csv({quoted}, header = true, all_varchar = true{delim})"
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database URL so it can be shown or logged.
+
+    Parameters
+    ----------
+    url
+        A SQLAlchemy URL string.
+
+    Returns
+    -------
+    str
+        The URL with ``***`` in place of the password.
+    """
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparseable URL is shown as the user typed it, minus nothing secret
+        return url.split("@")[-1]
+
+
+def open_source(
+    path: Path | None = None,
+    url: str | None = None,
+    tables: Mapping[str, str] | None = None,
+) -> Source:
+    """Open a folder, a DuckDB file or a database URL for reading.
+
+    Parameters
+    ----------
+    path
+        A folder holding ``events.parquet|csv`` (and optionally ``users.*``, ``assignments.*``) or a
+        ``.duckdb`` file.
+    url
+        A SQLAlchemy URL (``postgresql+psycopg://user@host/db``); used when ``path`` is None.
+    tables
+        Canonical table name -> table name in a database source (``[source.tables]``).
+
+    Returns
+    -------
+    Source
+        The open source; its engine only reads.
+
+    Raises
+    ------
+    ReviewError
+        When the path does not exist, holds no events file, or the database cannot be reached.
+    """
+    names = {t: (tables or {}).get(t, t) for t in TABLES}
+    if path is not None:
+        path = Path(path).expanduser()
+        if path.is_dir():
+            return _open_folder(path)
+        if path.is_file() and path.suffix in (".duckdb", ".db", ".ddb"):
+            engine = sa.create_engine(
+                f"duckdb:///{path}", connect_args={"read_only": True}, poolclass=StaticPool
+            )
+            _pin_utc(engine)
+            return _with_relations("duckdb", str(path), engine, names)
+        if not path.exists():
+            raise ReviewError(
+                f"The source {path} does not exist. Point --source (or [source] path in review.toml) at a "
+                "folder of CSV/Parquet files or a .duckdb file."
+            )
+        raise ReviewError(
+            f"The source {path} is not a folder or a .duckdb file. Use a folder holding events.parquet or "
+            "events.csv, a .duckdb file, or a database URL."
+        )
+    if url is None:
+        raise ReviewError("No data source given. Pass --source PATH_OR_URL or set [source] in review.toml.")
+    try:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    except Exception as exc:  # noqa: BLE001 - bad URL syntax or a missing driver, both user-facing
+        raise ReviewError(
+            f"Could not use the database URL {mask_url(url)}: {str(exc).splitlines()[0]}. Check [source] url "
+            "or --source (form: postgresql+psycopg://user:password@host:5432/dbname)."
+        ) from None
+    _pin_utc(engine)
+    return _with_relations("url", mask_url(url), engine, names)
+
+
+def _open_folder(folder: Path) -> Source:
+    files = {t: f for t in TABLES if (f := _find_file(folder, t)) is not None}
+    if "events" not in files:
+        present = sorted(p.name for p in folder.iterdir() if p.is_file())[:8]
+        raise ReviewError(
+            f"No events file in {folder}: expected events.parquet or events.csv"
+            + (f" (found: {', '.join(present)})" if present else " (the folder is empty)")
+            + ". Rename the file or point --source at the right folder."
+        )
+    views = {t: _reader_sql(f) for t, f in files.items()}
+    # StaticPool: an in-memory DuckDB is private to its connection, so every user of this engine must share
+    # the one connection that holds the views. DuckDB connections are safe to share across threads.
+    engine = sa.create_engine("duckdb:///:memory:", poolclass=StaticPool)
+
+    @sa.event.listens_for(engine, "connect")
+    def _create_views(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        for name, reader in views.items():
+            # name is one of TABLES; reader quotes the path it was given.
+            ddl = 'CREATE VIEW "' + name + '" AS SELECT * FROM ' + reader
+            cur.execute(ddl)
+        cur.close()
+
+    source = Source("folder", str(folder), engine, {t: t for t in files}, files)
+    _check_reachable(source)
+    return source
+
+
+def _pin_utc(engine: Engine) -> None:
+    dialect = engine.dialect.name
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        if dialect == "duckdb":
+            cur.execute("SET TimeZone = 'UTC'")
+        elif dialect == "postgresql":
+            cur.execute("SET TIME ZONE 'UTC'")
+            # Belt and braces: the user should connect as a read-only role; this makes writes fail anyway.
+            cur.execute("SET default_transaction_read_only = on")
+        cur.close()
+        if dialect == "postgresql":
+            dbapi_conn.commit()
+
+
+def _with_relations(kind: SourceKind, label: str, engine: Engine, names: Mapping[str, str]) -> Source:
+    source = Source(kind, label, engine, {})
+    existing = _check_reachable(source)
+    relations = {canon: actual for canon, actual in names.items() if actual in existing}
+    return Source(kind, label, engine, relations)
+
+
+def _check_reachable(source: Source) -> set[str]:
+    try:
+        if source.dialect in ("duckdb", "postgresql"):
+            info = sa.table("tables", sa.column("table_name"), sa.column("table_schema"), schema="information_schema")
+            stmt = sa.select(info.c.table_name).where(info.c.table_schema == sa.func.current_schema())
+            with source.engine.connect() as conn:
+                return {str(r[0]) for r in conn.execute(stmt)}
+        inspector = sa.inspect(source.engine)
+        return set(inspector.get_table_names()) | set(inspector.get_view_names())
+    except Exception as exc:  # noqa: BLE001 - any driver failure here means "cannot read the source"
+        raise ReviewError(
+            f"Could not read the data source {source.label}: {_first_line(exc)}. Check that it exists, that "
+            "the server is running and reachable, and the credentials in the URL.",
+            detail=str(exc),
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def reflect_columns(source: Source, table: str) -> dict[str, str]:
+    """The columns of a source table and their database types, as lower-case type names.
+
+    Parameters
+    ----------
+    source
+        An open source.
+    table
+        A canonical table name present in ``source.relations``.
+
+    Returns
+    -------
+    dict
+        Column name -> type name such as ``"timestamp with time zone"``, ``"varchar"``, ``"bigint"``.
+    """
+    relation = source.relations[table]
+    try:
+        if source.dialect in ("duckdb", "postgresql"):
+            # duckdb-engine's inspector queries pg_catalog tables DuckDB 2 no longer has; information_schema
+            # answers the same question on both databases.
+            info = sa.table("columns", sa.column("table_name"), sa.column("column_name"), sa.column("data_type"),
+                            sa.column("ordinal_position"), sa.column("table_schema"), schema="information_schema")
+            stmt = (
+                sa.select(info.c.column_name, info.c.data_type)
+                .where(info.c.table_name == relation)
+                .where(info.c.table_schema == sa.func.current_schema())
+                .order_by(info.c.ordinal_position)
+            )
+            with source.engine.connect() as conn:
+                return {str(n): str(t).lower() for n, t in conn.execute(stmt)}
+        cols = sa.inspect(source.engine).get_columns(relation)
+    except Exception as exc:  # noqa: BLE001
+        raise ReviewError(
+            f"Could not read the columns of table {relation} in {source.label}: {_first_line(exc)}.",
+            detail=str(exc),
+        ) from None
+    return {c["name"]: _type_name(c["type"]) for c in cols}
+
+
+def _type_name(t: Any) -> str:
+    if isinstance(t, sa.DateTime):
+        return "timestamp with time zone" if t.timezone else "timestamp"
+    try:
+        return str(t.compile()).lower()
+    except Exception:  # noqa: BLE001 - exotic types compile only for their own dialect
+        return type(t).__name__.lower()
+
+
+def run(source: Source, stmt: sa.Executable, timeout_s: float = DEFAULT_TIMEOUT_S) -> pd.DataFrame:
+    """Execute a statement and return its (small, aggregated) result as a DataFrame.
+
+    Parameters
+    ----------
+    source
+        An open source.
+    stmt
+        A SQLAlchemy Select (never a string built from user input).
+    timeout_s
+        Cancel the query after this many seconds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per label of the Select.
+
+    Raises
+    ------
+    ReviewError
+        When the query fails or times out; the compiled SQL is attached as ``detail``.
+    """
+    timer: threading.Timer | None = None
+    try:
+        with source.engine.connect() as conn:
+            if source.dialect == "postgresql":
+                conn.exec_driver_sql(f"SET statement_timeout = {int(timeout_s * 1000)}")
+            elif source.dialect == "duckdb":
+                raw = conn.connection.dbapi_connection
+                interrupt = getattr(raw, "interrupt", None)
+                if interrupt is not None:
+                    timer = threading.Timer(timeout_s, interrupt)
+                    timer.daemon = True
+                    timer.start()
+            result = conn.execute(stmt)
+            columns = list(result.keys())
+            rows = result.fetchall()
+        return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    except ReviewError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every database failure becomes one readable message
+        text = _first_line(exc)
+        if "interrupt" in text.lower() or "statement timeout" in text.lower() or "canceling" in text.lower():
+            message = (
+                f"The query took longer than {timeout_s:.0f} s on {source.label} and was stopped. Narrow the "
+                "date range or add a filter."
+            )
+        else:
+            message = f"The query failed on {source.label}: {text}."
+        raise ReviewError(message, detail=f"{exc}\n\nSQL:\n{compiled_sql(source, stmt)}") from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def compiled_sql(source: Source, stmt: sa.Executable) -> str:
+    """The SQL text of a statement for this source's dialect, with values inlined where possible.
+
+    Parameters
+    ----------
+    source
+        An open source.
+    stmt
+        A SQLAlchemy statement.
+
+    Returns
+    -------
+    str
+        SQL for display to analysts (never executed).
+    """
+    try:
+        return str(stmt.compile(source.engine, compile_kwargs={"literal_binds": True}))
+    except Exception:  # noqa: BLE001 - some values cannot be inlined; show placeholders instead
+        return str(stmt.compile(source.engine))
+
+
+def cache_key(source: Source, stmt: sa.Executable) -> str:
+    """A string that identifies a statement and its values on a source (for result caches).
+
+    Parameters
+    ----------
+    source
+        An open source.
+    stmt
+        A SQLAlchemy statement.
+
+    Returns
+    -------
+    str
+        The compiled SQL followed by its bound values.
+    """
+    compiled = stmt.compile(source.engine)
+    params = sorted((k, repr(v)) for k, v in compiled.params.items())
+    return f"{source.kind}:{source.label}\n{compiled}\n{params}"
+
+
+def import_files(files: Mapping[str, Path], target: Path) -> Path:
+    """Copy uploaded CSV/Parquet files into a local DuckDB workspace file (never the user's own source).
+
+    Parameters
+    ----------
+    files
+        Canonical table name -> uploaded file saved in the workspace folder.
+    target
+        The workspace ``.duckdb`` file to (re)create.
+
+    Returns
+    -------
+    Path
+        ``target``.
+
+    Raises
+    ------
+    ReviewError
+        When a file cannot be read as CSV/Parquet.
+    """
+    import duckdb
+
+    tmp = target.with_suffix(".tmp.duckdb")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        for name, path in files.items():
+            if name not in TABLES:
+                raise ReviewError(f"{path.name}: unknown table {name!r}; name files events, users or assignments.")
+            try:
+                con.execute('CREATE TABLE "' + name + '" AS SELECT * FROM ' + _reader_sql(path))
+            except duckdb.Error as exc:
+                raise ReviewError(
+                    f"{path.name} could not be read as {'Parquet' if path.suffix == '.parquet' else 'CSV'}: "
+                    f"{str(exc).splitlines()[0]}. Check the file's format and header row.",
+                    detail=str(exc),
+                ) from None
+    finally:
+        con.close()
+    tmp.replace(target)
+    return target

@@ -1,0 +1,1 @@
+"""Plain-language sentences built from the same result objects as the numbers."""

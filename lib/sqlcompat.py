@@ -1,0 +1,559 @@
+"""Dialect-portable date and time SQL.
+
+Every date boundary in Launch Review (day, ISO week starting Monday, calendar month) is taken in the product's
+time zone, and every window is a half-open interval on UTC timestamps. The handful of functions below are the
+only place where that differs between databases: each is a small ``FunctionElement`` with one ``@compiles``
+rule per dialect (DuckDB, PostgreSQL, SQLite for UTC only, and compile-only rules for Trino, BigQuery and
+Snowflake).
+
+Time zone names and period names are rendered as inline SQL literals, never as bound parameters: PostgreSQL
+compares GROUP BY expressions textually, and ``date_trunc($1, x)`` in SELECT and ``date_trunc($2, x)`` in GROUP
+BY are different expressions to it. Both values come from a whitelist (``zoneinfo`` and ``PERIODS``), so
+inlining them is safe.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, get_args
+
+from sqlalchemy import Date, DateTime, Integer, cast, extract, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+Period = Literal["day", "week", "month"]
+PERIODS: tuple[Period, ...] = get_args(Period)
+
+_TZ_RE = re.compile(r"^[A-Za-z0-9_+\-/]+$")
+
+
+def _tz_literal(tz: str) -> str:
+    if not _TZ_RE.match(tz):
+        raise ValueError(f"invalid time zone name {tz!r}")
+    return "'" + tz + "'"
+
+
+def _period(period: str) -> Period:
+    if period not in PERIODS:
+        raise ValueError(f"period {period!r} is not one of {', '.join(PERIODS)}")
+    return period  # type: ignore[return-value]
+
+
+def int_const(n: int) -> ColumnElement[Any]:
+    """An integer constant rendered inline (not a bound parameter), so GROUP BY expressions compare equal.
+
+    Parameters
+    ----------
+    n
+        The integer.
+
+    Returns
+    -------
+    ColumnElement
+        ``literal_column(str(n))`` typed INTEGER.
+    """
+    return literal_column(str(int(n)), Integer())
+
+
+def _arg(compiler: SQLCompiler, element: Any, **kw: Any) -> str:
+    return compiler.process(element, **kw)
+
+
+# --------------------------------------------------------------------------------------------- local date
+class local_date(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it stands for
+    """The calendar date of a UTC timestamp in time zone ``tz`` (DATE).
+
+    Parameters
+    ----------
+    ts
+        A TIMESTAMP WITH TIME ZONE expression (an instant).
+    tz
+        An IANA zone name such as ``"Europe/Paris"``; validated, rendered inline.
+    """
+
+    type = Date()
+    inherit_cache = True
+    name = "local_date"
+
+    def __init__(self, ts: Any, tz: str) -> None:
+        self.tz = tz
+        _tz_literal(tz)
+        super().__init__(ts)
+
+
+def _ts_of(element: FunctionElement[Any]) -> Any:
+    return list(element.clauses)[0]
+
+
+@compiles(local_date)
+def _local_date_default(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
+    # DuckDB and PostgreSQL: timezone(zone, timestamptz) gives the local wall-clock time.
+    return f"CAST(timezone({_tz_literal(element.tz)}, {_arg(compiler, _ts_of(element), **kw)}) AS DATE)"
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
+    if element.tz != "UTC":
+        raise NotImplementedError("SQLite sources support timezone = 'UTC' only")
+    return f"DATE({_arg(compiler, _ts_of(element), **kw)})"
+
+
+@compiles(local_date, "trino")
+def _local_date_trino(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(at_timezone({_arg(compiler, _ts_of(element), **kw)}, {_tz_literal(element.tz)}) AS DATE)"
+
+
+@compiles(local_date, "bigquery")
+def _local_date_bigquery(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"DATE({_arg(compiler, _ts_of(element), **kw)}, {_tz_literal(element.tz)})"
+
+
+@compiles(local_date, "snowflake")
+def _local_date_snowflake(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
+    ts = _arg(compiler, _ts_of(element), **kw)
+    return f"CAST(CONVERT_TIMEZONE({_tz_literal(element.tz)}, {ts}) AS DATE)"
+
+
+# --------------------------------------------------------------------------------------------- naive -> UTC
+class local_to_utc(FunctionElement[Any]):  # noqa: N801
+    """Read a naive (wall-clock) timestamp as local time in ``tz``; return the instant (TIMESTAMPTZ).
+
+    Parameters
+    ----------
+    ts
+        A TIMESTAMP WITHOUT TIME ZONE expression.
+    tz
+        The zone the naive values were recorded in (the config's ``source.timezone``).
+    """
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+    name = "local_to_utc"
+
+    def __init__(self, ts: Any, tz: str) -> None:
+        self.tz = tz
+        _tz_literal(tz)
+        super().__init__(ts)
+
+
+@compiles(local_to_utc)
+def _l2u_default(element: local_to_utc, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"timezone({_tz_literal(element.tz)}, {_arg(compiler, _ts_of(element), **kw)})"
+
+
+@compiles(local_to_utc, "sqlite")
+def _l2u_sqlite(element: local_to_utc, compiler: SQLCompiler, **kw: Any) -> str:
+    if element.tz != "UTC":
+        raise NotImplementedError("SQLite sources support timezone = 'UTC' only")
+    return _arg(compiler, _ts_of(element), **kw)
+
+
+@compiles(local_to_utc, "trino")
+def _l2u_trino(element: local_to_utc, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"with_timezone({_arg(compiler, _ts_of(element), **kw)}, {_tz_literal(element.tz)})"
+
+
+@compiles(local_to_utc, "bigquery")
+def _l2u_bigquery(element: local_to_utc, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"TIMESTAMP({_arg(compiler, _ts_of(element), **kw)}, {_tz_literal(element.tz)})"
+
+
+@compiles(local_to_utc, "snowflake")
+def _l2u_snowflake(element: local_to_utc, compiler: SQLCompiler, **kw: Any) -> str:
+    ts = _arg(compiler, _ts_of(element), **kw)
+    return f"CONVERT_TIMEZONE({_tz_literal(element.tz)}, 'UTC', {ts})"
+
+
+# --------------------------------------------------------------------------------------------- truncation
+class trunc_date(FunctionElement[Any]):  # noqa: N801
+    """The first day of the day/ISO week (Monday)/calendar month containing a DATE.
+
+    Parameters
+    ----------
+    d
+        A DATE expression (already local, see :class:`local_date`).
+    period
+        ``"day"``, ``"week"`` or ``"month"``.
+    """
+
+    type = Date()
+    inherit_cache = True
+    name = "trunc_date"
+
+    def __init__(self, d: Any, period: str) -> None:
+        self.period = _period(period)
+        super().__init__(d)
+
+
+@compiles(trunc_date)
+def _trunc_default(element: trunc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    d = _arg(compiler, _ts_of(element), **kw)
+    if element.period == "day":
+        return d
+    # DuckDB and PostgreSQL: date_trunc('week') is ISO (Monday); both return a timestamp for a date.
+    return f"CAST(date_trunc('{element.period}', {d}) AS DATE)"
+
+
+@compiles(trunc_date, "sqlite")
+def _trunc_sqlite(element: trunc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    d = _arg(compiler, _ts_of(element), **kw)
+    if element.period == "day":
+        return d
+    if element.period == "month":
+        return f"DATE({d}, 'start of month')"
+    # strftime('%w') is 0 on Sunday; step back to Monday.
+    return f"DATE({d}, '-' || ((CAST(strftime('%w', {d}) AS INTEGER) + 6) % 7) || ' days')"
+
+
+@compiles(trunc_date, "trino")
+def _trunc_trino(element: trunc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    d = _arg(compiler, _ts_of(element), **kw)
+    if element.period == "day":
+        return d
+    return f"date_trunc('{element.period}', {d})"
+
+
+@compiles(trunc_date, "bigquery")
+def _trunc_bigquery(element: trunc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    d = _arg(compiler, _ts_of(element), **kw)
+    if element.period == "day":
+        return d
+    part = "ISOWEEK" if element.period == "week" else "MONTH"
+    return f"DATE_TRUNC({d}, {part})"
+
+
+@compiles(trunc_date, "snowflake")
+def _trunc_snowflake(element: trunc_date, compiler: SQLCompiler, **kw: Any) -> str:
+    d = _arg(compiler, _ts_of(element), **kw)
+    if element.period == "day":
+        return d
+    if element.period == "month":
+        return f"DATE_TRUNC('MONTH', {d})"
+    # DATE_TRUNC('WEEK') depends on the session's WEEK_START; DAYOFWEEKISO does not.
+    return f"DATEADD(day, 1 - DAYOFWEEKISO({d}), {d})"
+
+
+# --------------------------------------------------------------------------------------------- day arithmetic
+class day_diff(FunctionElement[Any]):  # noqa: N801
+    """Whole days from DATE ``earlier`` to DATE ``later`` (``later - earlier``, an integer).
+
+    Parameters
+    ----------
+    later, earlier
+        DATE expressions.
+    """
+
+    type = Integer()
+    inherit_cache = True
+    name = "day_diff"
+
+    def __init__(self, later: Any, earlier: Any) -> None:
+        super().__init__(later, earlier)
+
+
+def _two(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+    a, b = list(element.clauses)
+    return _arg(compiler, a, **kw), _arg(compiler, b, **kw)
+
+
+@compiles(day_diff)
+def _dd_default(element: day_diff, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = _two(element, compiler, **kw)
+    return f"date_diff('day', {earlier}, {later})"
+
+
+@compiles(day_diff, "postgresql")
+def _dd_pg(element: day_diff, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = _two(element, compiler, **kw)
+    return f"({later} - {earlier})"
+
+
+@compiles(day_diff, "sqlite")
+def _dd_sqlite(element: day_diff, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = _two(element, compiler, **kw)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+@compiles(day_diff, "bigquery")
+def _dd_bq(element: day_diff, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = _two(element, compiler, **kw)
+    return f"DATE_DIFF({later}, {earlier}, DAY)"
+
+
+@compiles(day_diff, "snowflake")
+def _dd_sf(element: day_diff, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = _two(element, compiler, **kw)
+    return f"DATEDIFF(day, {earlier}, {later})"
+
+
+class add_days(FunctionElement[Any]):  # noqa: N801
+    """DATE ``d`` plus ``n`` days (``n`` an integer expression or Python int).
+
+    Parameters
+    ----------
+    d
+        A DATE expression.
+    n
+        Days to add (may be negative).
+    """
+
+    type = Date()
+    inherit_cache = True
+    name = "add_days"
+
+    def __init__(self, d: Any, n: Any) -> None:
+        if isinstance(n, int):
+            n = int_const(n)
+        super().__init__(d, n)
+
+
+@compiles(add_days)
+def _ad_default(element: add_days, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    # DuckDB and PostgreSQL: date + integer is a date.
+    return f"CAST({d} + CAST({n} AS INTEGER) AS DATE)"
+
+
+@compiles(add_days, "sqlite")
+def _ad_sqlite(element: add_days, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"DATE({d}, printf('%+d days', {n}))"
+
+
+@compiles(add_days, "trino")
+def _ad_trino(element: add_days, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"date_add('day', {n}, {d})"
+
+
+@compiles(add_days, "bigquery")
+def _ad_bq(element: add_days, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"DATE_ADD({d}, INTERVAL {n} DAY)"
+
+
+@compiles(add_days, "snowflake")
+def _ad_sf(element: add_days, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"DATEADD(day, {n}, {d})"
+
+
+class add_hours(FunctionElement[Any]):  # noqa: N801
+    """Instant ``ts`` plus ``n`` hours of elapsed time (``window_days = N`` is ``add_hours(t0, 24 * N)``).
+
+    Elapsed time, not calendar time: a 7-day window across a daylight-saving change is still 168 hours.
+
+    Parameters
+    ----------
+    ts
+        A TIMESTAMP WITH TIME ZONE expression.
+    n
+        Hours to add (integer expression or Python int).
+    """
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+    name = "add_hours"
+
+    def __init__(self, ts: Any, n: Any) -> None:
+        if isinstance(n, int):
+            n = int_const(n)
+        super().__init__(ts, n)
+
+
+@compiles(add_hours)
+def _ah_default(element: add_hours, compiler: SQLCompiler, **kw: Any) -> str:
+    ts, n = _two(element, compiler, **kw)
+    # DuckDB: to_hours() is an interval of exact hours; the session zone is UTC so no DST folding happens.
+    return f"({ts} + to_hours(CAST({n} AS BIGINT)))"
+
+
+@compiles(add_hours, "postgresql")
+def _ah_pg(element: add_hours, compiler: SQLCompiler, **kw: Any) -> str:
+    ts, n = _two(element, compiler, **kw)
+    return f"({ts} + make_interval(hours => CAST({n} AS INTEGER)))"
+
+
+@compiles(add_hours, "sqlite")
+def _ah_sqlite(element: add_hours, compiler: SQLCompiler, **kw: Any) -> str:
+    ts, n = _two(element, compiler, **kw)
+    return f"DATETIME({ts}, printf('%+d hours', {n}))"
+
+
+@compiles(add_hours, "trino")
+def _ah_trino(element: add_hours, compiler: SQLCompiler, **kw: Any) -> str:
+    ts, n = _two(element, compiler, **kw)
+    return f"date_add('hour', {n}, {ts})"
+
+
+@compiles(add_hours, "bigquery")
+def _ah_bq(element: add_hours, compiler: SQLCompiler, **kw: Any) -> str:
+    ts, n = _two(element, compiler, **kw)
+    return f"TIMESTAMP_ADD({ts}, INTERVAL {n} HOUR)"
+
+
+@compiles(add_hours, "snowflake")
+def _ah_sf(element: add_hours, compiler: SQLCompiler, **kw: Any) -> str:
+    ts, n = _two(element, compiler, **kw)
+    return f"DATEADD(hour, {n}, {ts})"
+
+
+# --------------------------------------------------------------------------------------------- composites
+def period_index(later: Any, earlier: Any, period: str) -> ColumnElement[Any]:
+    """Calendar periods from DATE ``earlier`` to DATE ``later`` (0 = the same day/week/month).
+
+    Period k of a cohort is the k-th calendar week/month after the one containing the anchor, so week
+    differences are taken between the Mondays, and month differences from year and month numbers.
+
+    Parameters
+    ----------
+    later, earlier
+        DATE expressions (local dates).
+    period
+        ``"day"``, ``"week"`` or ``"month"``.
+
+    Returns
+    -------
+    ColumnElement
+        An integer expression.
+    """
+    p = _period(period)
+    if p == "day":
+        return day_diff(later, earlier)
+    if p == "week":
+        days = day_diff(trunc_date(later, "week"), trunc_date(earlier, "week"))
+        # Exact: both sides are Mondays. CAST keeps DuckDB's float division out of it.
+        return cast(days / int_const(7), Integer)
+    months = (extract("year", later) - extract("year", earlier)) * int_const(12) + (
+        extract("month", later) - extract("month", earlier)
+    )
+    return cast(months, Integer)
+
+
+def add_periods(d: Any, k: Any, period: str) -> ColumnElement[Any]:
+    """The start of the period ``k`` periods after the one starting on DATE ``d`` (``d`` a period start).
+
+    Parameters
+    ----------
+    d
+        A DATE that starts a day/week/month.
+    k
+        Number of periods (integer expression or int).
+    period
+        ``"day"``, ``"week"`` or ``"month"``.
+
+    Returns
+    -------
+    ColumnElement
+        A DATE expression.
+    """
+    p = _period(period)
+    if p == "day":
+        return add_days(d, k)
+    if p == "week":
+        return add_days(d, k * 7 if isinstance(k, int) else k * int_const(7))
+    return add_months(d, k)
+
+
+class add_months(FunctionElement[Any]):  # noqa: N801
+    """DATE ``d`` (the first of a month) plus ``n`` calendar months.
+
+    Parameters
+    ----------
+    d
+        A DATE expression, normally the first day of a month.
+    n
+        Months to add (integer expression or Python int).
+    """
+
+    type = Date()
+    inherit_cache = True
+    name = "add_months"
+
+    def __init__(self, d: Any, n: Any) -> None:
+        if isinstance(n, int):
+            n = int_const(n)
+        super().__init__(d, n)
+
+
+@compiles(add_months)
+def _am_default(element: add_months, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"CAST({d} + to_months(CAST({n} AS INTEGER)) AS DATE)"
+
+
+@compiles(add_months, "postgresql")
+def _am_pg(element: add_months, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"CAST({d} + make_interval(months => CAST({n} AS INTEGER)) AS DATE)"
+
+
+@compiles(add_months, "sqlite")
+def _am_sqlite(element: add_months, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"DATE({d}, printf('%+d months', {n}))"
+
+
+@compiles(add_months, "trino")
+def _am_trino(element: add_months, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"date_add('month', {n}, {d})"
+
+
+@compiles(add_months, "bigquery")
+def _am_bq(element: add_months, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"DATE_ADD({d}, INTERVAL {n} MONTH)"
+
+
+@compiles(add_months, "snowflake")
+def _am_sf(element: add_months, compiler: SQLCompiler, **kw: Any) -> str:
+    d, n = _two(element, compiler, **kw)
+    return f"DATEADD(month, {n}, {d})"
+
+
+# --------------------------------------------------------------------------------------------- text -> instant
+class parse_timestamp(FunctionElement[Any]):  # noqa: N801
+    """Parse timestamp text into an instant; NULL where it does not parse (DuckDB) .
+
+    Text with an offset (``...+02:00`` or ``...Z``) is read as that instant; text without one is read as
+    wall-clock time in ``tz``. Other databases cast strictly (a bad value fails the query there), because
+    text timestamps only reach Launch Review through CSV files, which DuckDB reads.
+
+    Parameters
+    ----------
+    text
+        A VARCHAR expression.
+    tz
+        The zone for values without an offset.
+    """
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+    name = "parse_timestamp"
+
+    def __init__(self, text: Any, tz: str) -> None:
+        self.tz = tz
+        _tz_literal(tz)
+        super().__init__(text)
+
+
+OFFSET_PATTERN = r"([+-][0-9]{2}(:?[0-9]{2})?|Z|UTC)$"
+
+
+@compiles(parse_timestamp)
+def _pt_default(element: parse_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    t = _arg(compiler, _ts_of(element), **kw)
+    return f"CAST({t} AS TIMESTAMP WITH TIME ZONE)"
+
+
+@compiles(parse_timestamp, "duckdb")
+def _pt_duckdb(element: parse_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    t = _arg(compiler, _ts_of(element), **kw)
+    tz = _tz_literal(element.tz)
+    return (
+        f"CASE WHEN regexp_matches(trim({t}), '{OFFSET_PATTERN}') THEN TRY_CAST(trim({t}) AS TIMESTAMPTZ) "
+        f"ELSE timezone({tz}, TRY_CAST(trim({t}) AS TIMESTAMP)) END"
+    )
