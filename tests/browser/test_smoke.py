@@ -1,0 +1,39 @@
+"""The app in a real Chromium: it opens, every page renders with no exception, the Data page shows the data."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+import app_pages
+from tests.browser.helpers import assert_no_exception, screenshot, wait_for_app
+
+
+def test_app_opens_on_the_sample_product(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_app(page)
+    assert_no_exception(page)
+    expect(page.get_by_text("Launch Review").first).to_be_attached()
+    screenshot(page, "home")
+
+
+def test_data_page_shows_tables_and_quality_report(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/data")
+    wait_for_app(page)
+    assert_no_exception(page)
+    expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
+    expect(page.get_by_text("Data quality")).to_be_visible()
+    expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible()
+    screenshot(page, "data")
+
+
+@pytest.mark.parametrize("path", app_pages.page_files(), ids=lambda p: p.split("/")[-1][:-3])
+def test_every_page_renders_in_the_browser(page: Page, app_url: str, path: str) -> None:
+    slug = path.split("/")[-1][:-3]
+    page.goto(f"{app_url}/{slug}")
+    wait_for_app(page)
+    assert_no_exception(page)
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    if charts.count():
+        expect(charts.first.locator("svg.marks, canvas").first).to_be_attached(timeout=20_000)
+    screenshot(page, f"page_{slug}")
