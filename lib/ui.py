@@ -8,6 +8,7 @@ pages asking the same question share one answer and a changed filter is a new ke
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -105,11 +106,37 @@ def page_context() -> Context | None:
         return None
 
 
+K_PRESENT = "present"
+_PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stDownloadButton"], [data-testid="stExpander"] {display: none !important;}
+.stMainBlockContainer, [data-testid="stMainBlockContainer"] {max-width: 100% !important; padding-top: 1.5rem;}
+html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stAlert"] p {font-size: 1.45rem !important;}
+h1 {font-size: 3rem !important;} h2 {font-size: 2.3rem !important;}
+[data-testid="stVegaLiteChart"] {min-height: 70vh; page-break-after: always;}
+</style>
+"""
+
+
+def presenting() -> bool:
+    """Whether the app runs in presentation mode (``?present=1`` in the URL): large type, no controls.
+
+    Returns
+    -------
+    bool
+    """
+    return str(st.query_params.get(K_PRESENT, "")).lower() in ("1", "true", "yes")
+
+
 def draw_sidebar() -> None:
     """The shared sidebar: source, date range, segment filter, release. Called by app.py before the page.
 
     Every widget is keyed and bound to the URL's query parameters, so the address bar is a shareable link.
+    In presentation mode the sidebar still holds the state (so the link's filters apply) but is hidden.
     """
+    if presenting():
+        st.html(_PRESENT_CSS)
     with st.sidebar:
         st.text_input(
             "Data source",
@@ -137,6 +164,14 @@ def draw_sidebar() -> None:
         filters, _, _ = sidebar_filters()
         if filters:
             st.caption(f"Showing only {describe(filters)}.")
+        st.link_button("Present this page", _present_link(), icon=":material/slideshow:",
+                       help="Open this view in presentation mode: large type, no controls, for a shared screen.")
+
+
+def _present_link() -> str:
+    params = {k: v for k, v in st.query_params.to_dict().items() if k != K_PRESENT}
+    params[K_PRESENT] = "1"
+    return "?" + "&".join(f"{quote(str(k))}={quote(str(v))}" for k, v in params.items())
 
 
 def _segment_choices() -> list[str]:

@@ -1,0 +1,1 @@
+"""The sample product (a deterministic demo dataset) and its generator."""
