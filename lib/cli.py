@@ -98,7 +98,7 @@ class _SubparsersWithParent:
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         parents = [*kwargs.pop("parents", []), self._parent]
-        return self._sub.add_parser(name, parents=parents, **kwargs)  # type: ignore[no-any-return]
+        return self._sub.add_parser(name, parents=parents, **kwargs)
 
 
 def _clean(value: Any) -> Any:
@@ -228,10 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extra = parser.parse_known_args(argv)
         if extra:
             _Parser(prog="python -m lib", add_help=False, parents=[global_options()]).parse_args(extra, args)
-        if hasattr(args, "handler"):
-            result = args.handler(args, context_from_args(args))
-        else:  # a command that needs no data source (calc): func(args)
-            result = args.func(args)
+        # handler(args, ctx) for data commands; func(args) for those that need no source (calc, quality).
+        result = args.handler(args, context_from_args(args)) if hasattr(args, "handler") else args.func(args)
         exit_code = EXIT_OK
         if isinstance(result, tuple):  # (output, exit code) for commands such as quality and check
             result, exit_code = result

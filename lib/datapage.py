@@ -16,7 +16,7 @@ from lib.quality import findings_frame, run_quality
 from lib.schema import REQUIRED, inspect_table
 from lib.workspace import table_for_upload, upload_dir
 
-Runner = Callable[[Context, sa.Select[Any]], pd.DataFrame]
+Runner = Callable[[Context, Any], pd.DataFrame]
 
 
 def source_sentence(config: ReviewConfig, source: db.Source | None) -> str:
@@ -56,7 +56,7 @@ def table_summary(ctx: Context, runner: Runner) -> pd.DataFrame:
         Columns table, rows, users, first, last, columns.
     """
     t = ctx.all_tables
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, rel, ts in (
         ("events", t.events, "ts"),
         ("users", t.users, "signup_at" if t.has_signup else None),
@@ -203,6 +203,6 @@ def save_upload(files: Sequence[tuple[str, bytes]]) -> str:
                                   f"(columns found: {', '.join(info.columns)}). Rename it and upload again.")
     except ReviewError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a malformed file must become a message, not a traceback
+    except Exception as exc:
         raise ReviewError(f"The uploaded files could not be read: {str(exc).splitlines()[0]}.") from None
     return str(folder)

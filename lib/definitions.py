@@ -28,7 +28,16 @@ from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
 from lib.schema import Tables
-from lib.sqlcompat import Period, add_hours, add_periods, day_diff, int_const, local_date, period_index, trunc_date
+from lib.sqlcompat import (
+    Period,
+    add_hours,
+    add_periods,
+    day_diff,
+    int_const,
+    local_date,
+    period_index,
+    trunc_date,
+)
 
 AnchorKind = Literal["signup", "first_event"]
 

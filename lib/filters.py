@@ -94,9 +94,9 @@ def resolve_scope(tables: Tables, f: Filter) -> Scope:
     """
     in_users = f.attribute in tables.user_attributes
     in_events = f.attribute in tables.event_properties
-    if f.scope == "user" and in_users or f.scope is None and in_users:
+    if (f.scope == "user" and in_users) or (f.scope is None and in_users):
         return "user"
-    if f.scope == "event" and in_events or f.scope is None and in_events:
+    if (f.scope == "event" and in_events) or (f.scope is None and in_events):
         return "event"
     allowed = [f"user.{a}" for a in tables.user_attributes] + [f"event.{p}" for p in tables.event_properties]
     raise ReviewError(

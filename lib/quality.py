@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from lib import db
 from lib.config import ReviewConfig
 from lib.errors import ReviewError
-from lib.sqlcompat import parse_timestamp
 from lib.schema import TableInfo, Tables, canonical, extra_columns, inspect_table, missing_columns_message
+from lib.sqlcompat import parse_timestamp
 
 Severity = Literal["error", "warning"]
 COLUMNS = ("check", "severity", "count", "example", "advice")

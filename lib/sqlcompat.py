@@ -38,7 +38,7 @@ def _tz_literal(tz: str) -> str:
 def _period(period: str) -> Period:
     if period not in PERIODS:
         raise ValueError(f"period {period!r} is not one of {', '.join(PERIODS)}")
-    return period  # type: ignore[return-value]
+    return period
 
 
 def int_const(n: int) -> ColumnElement[Any]:
@@ -62,7 +62,7 @@ def _arg(compiler: SQLCompiler, element: Any, **kw: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------------- local date
-class local_date(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it stands for
+class local_date(FunctionElement[Any]):
     """The calendar date of a UTC timestamp in time zone ``tz`` (DATE).
 
     Parameters
@@ -84,7 +84,7 @@ class local_date(FunctionElement[Any]):  # noqa: N801 - reads like the SQL funct
 
 
 def _ts_of(element: FunctionElement[Any]) -> Any:
-    return list(element.clauses)[0]
+    return next(iter(element.clauses))
 
 
 @compiles(local_date)
@@ -117,7 +117,7 @@ def _local_date_snowflake(element: local_date, compiler: SQLCompiler, **kw: Any)
 
 
 # --------------------------------------------------------------------------------------------- naive -> UTC
-class local_to_utc(FunctionElement[Any]):  # noqa: N801
+class local_to_utc(FunctionElement[Any]):
     """Read a naive (wall-clock) timestamp as local time in ``tz``; return the instant (TIMESTAMPTZ).
 
     Parameters
@@ -167,7 +167,7 @@ def _l2u_snowflake(element: local_to_utc, compiler: SQLCompiler, **kw: Any) -> s
 
 
 # --------------------------------------------------------------------------------------------- truncation
-class trunc_date(FunctionElement[Any]):  # noqa: N801
+class trunc_date(FunctionElement[Any]):
     """The first day of the day/ISO week (Monday)/calendar month containing a DATE.
 
     Parameters
@@ -236,7 +236,7 @@ def _trunc_snowflake(element: trunc_date, compiler: SQLCompiler, **kw: Any) -> s
 
 
 # --------------------------------------------------------------------------------------------- day arithmetic
-class day_diff(FunctionElement[Any]):  # noqa: N801
+class day_diff(FunctionElement[Any]):
     """Whole days from DATE ``earlier`` to DATE ``later`` (``later - earlier``, an integer).
 
     Parameters
@@ -288,7 +288,7 @@ def _dd_sf(element: day_diff, compiler: SQLCompiler, **kw: Any) -> str:
     return f"DATEDIFF(day, {earlier}, {later})"
 
 
-class add_days(FunctionElement[Any]):  # noqa: N801
+class add_days(FunctionElement[Any]):
     """DATE ``d`` plus ``n`` days (``n`` an integer expression or Python int).
 
     Parameters
@@ -340,7 +340,7 @@ def _ad_sf(element: add_days, compiler: SQLCompiler, **kw: Any) -> str:
     return f"DATEADD(day, {n}, {d})"
 
 
-class add_hours(FunctionElement[Any]):  # noqa: N801
+class add_hours(FunctionElement[Any]):
     """Instant ``ts`` plus ``n`` hours of elapsed time (``window_days = N`` is ``add_hours(t0, 24 * N)``).
 
     Elapsed time, not calendar time: a 7-day window across a daylight-saving change is still 168 hours.
@@ -457,7 +457,7 @@ def add_periods(d: Any, k: Any, period: str) -> ColumnElement[Any]:
     return add_months(d, k)
 
 
-class add_months(FunctionElement[Any]):  # noqa: N801
+class add_months(FunctionElement[Any]):
     """DATE ``d`` (the first of a month) plus ``n`` calendar months.
 
     Parameters
@@ -515,7 +515,7 @@ def _am_sf(element: add_months, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------------- text -> instant
-class parse_timestamp(FunctionElement[Any]):  # noqa: N801
+class parse_timestamp(FunctionElement[Any]):
     """Parse timestamp text into an instant; NULL where it does not parse (DuckDB) .
 
     Text with an offset (``...+02:00`` or ``...Z``) is read as that instant; text without one is read as

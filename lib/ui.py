@@ -8,10 +8,10 @@ pages asking the same question share one answer and a changed filter is a new ke
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import sqlalchemy as sa
