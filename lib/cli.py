@@ -173,7 +173,8 @@ def render(result: pd.DataFrame | dict[str, Any], fmt: str) -> str:
     rows = records(result)
     if fmt == "json":
         return json.dumps(rows, indent=2)
-    frame = pd.DataFrame(rows, columns=list(result.columns))
+    # object dtype: an integer column with a null must stay integers (4746, not 4746.0) in CSV and tables.
+    frame = pd.DataFrame(rows, columns=list(result.columns), dtype=object)
     if fmt == "csv":
         return str(frame.to_csv(index=False)).rstrip("\n")
     if fmt == "md":

@@ -22,6 +22,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[Period, ...] = get_args(Period)
@@ -75,6 +76,9 @@ class local_date(FunctionElement[Any]):
 
     type = Date()
     inherit_cache = True
+    # tz is part of the SQL text, so it must be part of the cache key: without this, SQLAlchemy's
+    # compiled-SQL cache would reuse one zone's or period's SQL for another.
+    _traverse_internals = [*FunctionElement._traverse_internals, ("tz", InternalTraversal.dp_plain_obj)]  # noqa: RUF012
     name = "local_date"
 
     def __init__(self, ts: Any, tz: str) -> None:
@@ -130,6 +134,9 @@ class local_to_utc(FunctionElement[Any]):
 
     type = DateTime(timezone=True)
     inherit_cache = True
+    # tz is part of the SQL text, so it must be part of the cache key: without this, SQLAlchemy's
+    # compiled-SQL cache would reuse one zone's or period's SQL for another.
+    _traverse_internals = [*FunctionElement._traverse_internals, ("tz", InternalTraversal.dp_plain_obj)]  # noqa: RUF012
     name = "local_to_utc"
 
     def __init__(self, ts: Any, tz: str) -> None:
@@ -180,6 +187,9 @@ class trunc_date(FunctionElement[Any]):
 
     type = Date()
     inherit_cache = True
+    # period is part of the SQL text, so it must be part of the cache key: without this, SQLAlchemy's
+    # compiled-SQL cache would reuse one zone's or period's SQL for another.
+    _traverse_internals = [*FunctionElement._traverse_internals, ("period", InternalTraversal.dp_plain_obj)]  # noqa: RUF012
     name = "trunc_date"
 
     def __init__(self, d: Any, period: str) -> None:
@@ -532,6 +542,9 @@ class parse_timestamp(FunctionElement[Any]):
 
     type = DateTime(timezone=True)
     inherit_cache = True
+    # tz is part of the SQL text, so it must be part of the cache key: without this, SQLAlchemy's
+    # compiled-SQL cache would reuse one zone's or period's SQL for another.
+    _traverse_internals = [*FunctionElement._traverse_internals, ("tz", InternalTraversal.dp_plain_obj)]  # noqa: RUF012
     name = "parse_timestamp"
 
     def __init__(self, text: Any, tz: str) -> None:
