@@ -72,10 +72,29 @@ def _reader_sql(path: Path) -> str:
     quoted = "'" + str(path).replace("'", "''") + "'"
     if path.suffix == ".parquet":
         return f"read_parquet({quoted})"
-    # Read every CSV column as text: DuckDB's type sniffing turns a timestamp column with one bad value into
-    # text anyway, and the schema layer parses timestamps itself so it can count what did not parse.
     delim = ", delim = '\\t'" if path.suffix == ".tsv" else ""
-    return f"read_csv({quoted}, header = true, all_varchar = true{delim})"
+    base = f"read_csv({quoted}, header = true, sample_size = -1{delim}"
+    # Numbers stay numbers (value columns can be summed), but every column DuckDB would read as a date or
+    # timestamp is kept as text: the schema layer parses it itself, so naive values are read in the product's
+    # zone (not the session's UTC), mixed offsets can be reported, and unparseable values counted.
+    # sample_size = -1 sniffs the whole file once, so one bad value far down makes text, not a failed scan.
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {base})").fetchall()
+    except duckdb.Error as exc:
+        raise ReviewError(
+            f"{path} could not be read as CSV: {str(exc).splitlines()[0]}. Check the header row and delimiter.",
+            detail=str(exc),
+        ) from None
+    finally:
+        con.close()
+    timelike = [str(row[0]) for row in described if str(row[1]).upper().startswith(("TIMESTAMP", "DATE", "TIME"))]
+    if not timelike:
+        return base + ")"
+    types = ", ".join("'" + c.replace("'", "''") + "': 'VARCHAR'" for c in timelike)
+    return base + ", types = {" + types + "})"
 
 
 def mask_url(url: str) -> str:

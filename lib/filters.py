@@ -69,6 +69,11 @@ def parse_filters(specs: Iterable[str]) -> tuple[Filter, ...]:
             scope, name = "user", name[5:]
         elif name.startswith("event."):
             scope, name = "event", name[6:]
+        if not name:
+            raise ReviewError(
+                f"--filter {spec!r} names no attribute after '{scope}.': use ATTR=VALUE, "
+                f"e.g. --filter {scope}.plan=pro."
+            )
         merged.setdefault((name, scope), []).append(value.strip())
     return tuple(Filter(name, tuple(vals), scope) for (name, scope), vals in merged.items())
 

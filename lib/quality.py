@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from lib import db
 from lib.config import ReviewConfig
 from lib.errors import ReviewError
-from lib.schema import TableInfo, Tables, canonical, extra_columns, inspect_table, missing_columns_message
+from lib.schema import TableInfo, Tables, inspect_table, missing_columns_message, tables_from
 from lib.sqlcompat import parse_timestamp
 
 Severity = Literal["error", "warning"]
@@ -119,14 +119,8 @@ def run_quality(config: ReviewConfig, source: db.Source | None = None, now: date
     if findings:
         return findings
     tz = config.source.timezone
-    rel = {t: canonical(src, info, tz) for t, info in infos.items()}
-    tables = Tables(
-        events=rel["events"], users=rel.get("users"), assignments=rel.get("assignments"), timezone=tz,
-        event_properties=extra_columns(infos["events"]),
-        user_attributes=extra_columns(infos["users"]) if "users" in infos else (),
-        has_signup="users" in infos and "signup_at" in infos["users"].mapping,
-        has_exposure_ts="assignments" in infos and "timestamp" in infos["assignments"].mapping,
-    )
+    tables = tables_from(src, infos, tz)
+    rel = {"events": tables.events, "users": tables.users, "assignments": tables.assignments}
     total = int(_scalar(src, sa.select(sa.func.count()).select_from(tables.events)) or 0)
     if total == 0:
         return [Finding("events_empty", "error", 0, infos["events"].where,
@@ -280,8 +274,10 @@ def _mixed_offsets(src: db.Source, infos: dict[str, TableInfo]) -> list[Finding]
             col = info.mapping[canon]
             raw = sa.table(src.relations[info.name], sa.column(col))
             offset = sa.func.regexp_extract(sa.func.trim(raw.c[col]), r"([+-][0-9]{2}:?[0-9]{2}|Z)$")
+            # Only values that parse: an unreadable value is reported once, as unparseable, not as a zone.
             stmt = sa.select(offset.label("offset"), sa.func.count().label("n")).where(
-                raw.c[col].is_not(None)).group_by(offset).order_by(sa.func.count().desc())
+                raw.c[col].is_not(None), parse_timestamp(raw.c[col], "UTC").is_not(None)
+            ).group_by(offset).order_by(sa.func.count().desc())
             frame = db.run(src, stmt)
             if len(frame) > 1:
                 kinds = ", ".join(f"{o or 'none'} ({n})" for o, n in frame.itertuples(index=False))

@@ -248,6 +248,7 @@ def canonical(
     source: db.Source,
     info: TableInfo,
     tz: str,
+    user_id_as_text: bool = False,
 ) -> FromClause:
     """The canonical subquery of one table (see the module docstring for its columns).
 
@@ -259,6 +260,9 @@ def canonical(
         The table as inspected; must have no missing required columns.
     tz
         The configured time zone.
+    user_id_as_text
+        Cast ``user_id`` to text: set when the tables store it with different types (CSV text beside Parquet
+        integers), which databases refuse to compare.
 
     Returns
     -------
@@ -274,6 +278,8 @@ def canonical(
         if canon in TS_NAMES[info.name]:
             expr = timestamp_expr(raw.c[src], info.ts_kinds[canon], tz, info.where, src)
             selected.append(expr.label(TS_NAMES[info.name][canon]))
+        elif canon == "user_id" and user_id_as_text:
+            selected.append(sa.cast(raw.c[src], sa.String).label(canon))
         else:
             selected.append(raw.c[src].label(canon))
     reserved = set(REQUIRED[info.name]) | {"ts", "signup_at", "timestamp"}
@@ -339,7 +345,37 @@ def build_tables(
     for info in infos.values():
         if info.missing:
             raise ReviewError(missing_columns_message(info, config_path))
-    rel = {t: canonical(source, info, tz) for t, info in infos.items()}
+    return tables_from(source, infos, tz)
+
+
+def _type_family(type_name: str) -> str:
+    t = type_name.lower()
+    if "int" in t or t in ("numeric", "decimal", "hugeint", "ubigint"):
+        return "integer"
+    if "char" in t or "text" in t or "string" in t:
+        return "text"
+    return t
+
+
+def tables_from(source: db.Source, infos: Mapping[str, TableInfo], tz: str) -> Tables:
+    """Canonical tables from inspected tables (no missing required columns).
+
+    Parameters
+    ----------
+    source
+        The open source.
+    infos
+        Canonical table name -> inspected table; ``events`` is required.
+    tz
+        The configured time zone.
+
+    Returns
+    -------
+    Tables
+    """
+    families = {_type_family(info.columns[info.mapping["user_id"]]) for info in infos.values()}
+    as_text = len(families) > 1
+    rel = {t: canonical(source, info, tz, user_id_as_text=as_text) for t, info in infos.items()}
     users = infos.get("users")
     assignments = infos.get("assignments")
     return Tables(

@@ -553,13 +553,25 @@ class parse_timestamp(FunctionElement[Any]):
         super().__init__(text)
 
 
-OFFSET_PATTERN = r"([+-][0-9]{2}(:?[0-9]{2})?|Z|UTC)$"
+# An offset only counts after a time of day: the "-01" at the end of the date "2026-07-01" is not an offset.
+OFFSET_PATTERN = r"[0-9]:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*([+-][0-9]{2}(:?[0-9]{2})?|Z|UTC)$"
 
 
 @compiles(parse_timestamp)
 def _pt_default(element: parse_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
     t = _arg(compiler, _ts_of(element), **kw)
     return f"CAST({t} AS TIMESTAMP WITH TIME ZONE)"
+
+
+@compiles(parse_timestamp, "postgresql")
+def _pt_pg(element: parse_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    t = _arg(compiler, _ts_of(element), **kw)
+    tz = _tz_literal(element.tz)
+    # PostgreSQL has no TRY_CAST: a value that does not parse fails the query (quality reports it first).
+    return (
+        f"CASE WHEN trim({t}) ~ '{OFFSET_PATTERN}' THEN CAST(trim({t}) AS TIMESTAMPTZ) "
+        f"ELSE timezone({tz}, CAST(trim({t}) AS TIMESTAMP)) END"
+    )
 
 
 @compiles(parse_timestamp, "duckdb")
