@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -143,7 +144,7 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
-def render(result: pd.DataFrame | dict[str, Any], fmt: str) -> str:
+def render(result: pd.DataFrame | dict[str, Any] | str, fmt: str) -> str:
     """Format a command's output.
 
     Parameters
@@ -157,6 +158,8 @@ def render(result: pd.DataFrame | dict[str, Any], fmt: str) -> str:
     -------
     str
     """
+    if isinstance(result, str):  # a command that writes its own text (check --format md: a chat message)
+        return result
     if isinstance(result, dict):
         obj = _clean(result)
         if fmt == "json":
@@ -244,3 +247,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug, not bad input: still one plain sentence, never a traceback
+        if os.environ.get("LAUNCH_REVIEW_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(
+            f"error: Launch Review failed unexpectedly ({type(exc).__name__}: {first}). "
+            "Run again with LAUNCH_REVIEW_DEBUG=1 for the details, and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
