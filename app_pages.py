@@ -8,6 +8,8 @@ HERE = Path(__file__).resolve().parent
 
 # (file, title, Material icon)
 PAGES: list[tuple[str, str, str]] = [
+    ("pages/today.py", "Today", ":material/today:"),
+    ("pages/release.py", "Release review", ":material/flag:"),
     ("pages/activity.py", "Activity", ":material/monitoring:"),
     ("pages/retention.py", "Retention", ":material/grid_on:"),
     ("pages/funnels.py", "Funnels", ":material/filter_alt:"),

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from lib import db
+from lib.charts import theme
 from lib.config import ReviewConfig, resolve_config
 from lib.context import Context, open_context
 from lib.errors import ReviewError
@@ -306,12 +307,7 @@ def chart_bytes(chart: Any, fmt: str) -> bytes:
     -------
     bytes
     """
-    import vl_convert as vlc
-
-    spec = chart.to_dict()
-    if fmt == "png":
-        return bytes(vlc.vegalite_to_png(spec, scale=2))
-    return str(vlc.vegalite_to_svg(spec)).encode()
+    return theme.to_png(chart) if fmt == "png" else theme.to_svg(chart).encode()
 
 
 def show_chart(chart: Any, name: str) -> None:

@@ -6,8 +6,9 @@ the app, in a PNG export and in the static report.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import altair as alt
@@ -94,3 +95,65 @@ def percent_axis(title: str) -> Any:
     alt.Axis
     """
     return alt.Axis(format=".0%", title=title)
+
+
+def export_spec(chart: Any) -> dict[str, Any]:
+    """The chart's Vega-Lite spec as plain JSON data, ready for vl-convert (PNG/SVG) or an offline report.
+
+    Some charts carry Python dates or numpy numbers in their inline data, which vl-convert's JSON parser
+    rejects; ISO text is what Vega-Lite reads for temporal fields anyway.
+
+    Parameters
+    ----------
+    chart
+        An Altair chart.
+
+    Returns
+    -------
+    dict
+    """
+    return dict(json.loads(json.dumps(chart.to_dict(), default=_json_default)))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime | pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"cannot serialise {type(value).__name__} in a chart spec")
+
+
+def to_svg(chart: Any) -> str:
+    """Render a chart to an SVG document with vl-convert (no browser, no network).
+
+    Parameters
+    ----------
+    chart
+        An Altair chart.
+
+    Returns
+    -------
+    str
+    """
+    import vl_convert as vlc
+
+    return str(vlc.vegalite_to_svg(export_spec(chart)))
+
+
+def to_png(chart: Any, scale: float = 2.0) -> bytes:
+    """Render a chart to PNG with vl-convert (scale 2 for sharp text on projectors).
+
+    Parameters
+    ----------
+    chart
+        An Altair chart.
+    scale
+        Pixel density.
+
+    Returns
+    -------
+    bytes
+    """
+    import vl_convert as vlc
+
+    return bytes(vlc.vegalite_to_png(export_spec(chart), scale=scale))

@@ -223,7 +223,7 @@ def test_no_entries_gives_a_reason_not_an_exception(tables: tuple[db.Source, Tab
 
 def test_unknown_breakdown_lists_allowed_names(tables: tuple[db.Source, Tables]) -> None:
     _, t = tables
-    with pytest.raises(ValueError, match="allowed: user attributes plan; event properties event.platform"):
+    with pytest.raises(ValueError, match=r"allowed: user attributes plan; event properties event\.platform"):
         resolve_breakdown(t, "colour")
 
 
