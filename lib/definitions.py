@@ -35,6 +35,7 @@ from lib.sqlcompat import (
     day_diff,
     int_const,
     local_date,
+    local_timestamp,
     period_index,
     trunc_date,
 )
@@ -123,7 +124,7 @@ def local_wall_clock(ts: Any, tz: str) -> ColumnElement[Any]:
     ColumnElement
     """
     # local_date's rule without the cast to DATE; DuckDB and PostgreSQL share it.
-    return sa.func.timezone(sa.literal_column("'" + _safe_tz(tz) + "'"), ts)
+    return local_timestamp(ts, _safe_tz(tz))
 
 
 def _safe_tz(tz: str) -> str:

@@ -120,6 +120,56 @@ def _local_date_snowflake(element: local_date, compiler: SQLCompiler, **kw: Any)
     return f"CAST(CONVERT_TIMEZONE({_tz_literal(element.tz)}, {ts}) AS DATE)"
 
 
+class local_timestamp(FunctionElement[Any]):
+    """The local wall-clock time (TIMESTAMP WITHOUT TIME ZONE) of a UTC instant in time zone ``tz``.
+
+    Parameters
+    ----------
+    ts
+        A TIMESTAMP WITH TIME ZONE expression.
+    tz
+        An IANA zone name; validated, rendered inline.
+    """
+
+    type = DateTime()
+    inherit_cache = True
+    _traverse_internals = [*FunctionElement._traverse_internals, ("tz", InternalTraversal.dp_plain_obj)]  # noqa: RUF012
+    name = "local_timestamp"
+
+    def __init__(self, ts: Any, tz: str) -> None:
+        self.tz = tz
+        _tz_literal(tz)
+        super().__init__(ts)
+
+
+@compiles(local_timestamp)
+def _local_ts_default(element: local_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"timezone({_tz_literal(element.tz)}, {_arg(compiler, _ts_of(element), **kw)})"
+
+
+@compiles(local_timestamp, "sqlite")
+def _local_ts_sqlite(element: local_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    if element.tz != "UTC":
+        raise NotImplementedError("SQLite sources support timezone = 'UTC' only")
+    return _arg(compiler, _ts_of(element), **kw)
+
+
+@compiles(local_timestamp, "trino")
+def _local_ts_trino(element: local_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(at_timezone({_arg(compiler, _ts_of(element), **kw)}, {_tz_literal(element.tz)}) AS TIMESTAMP)"
+
+
+@compiles(local_timestamp, "bigquery")
+def _local_ts_bigquery(element: local_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"DATETIME({_arg(compiler, _ts_of(element), **kw)}, {_tz_literal(element.tz)})"
+
+
+@compiles(local_timestamp, "snowflake")
+def _local_ts_snowflake(element: local_timestamp, compiler: SQLCompiler, **kw: Any) -> str:
+    ts = _arg(compiler, _ts_of(element), **kw)
+    return f"CAST(CONVERT_TIMEZONE({_tz_literal(element.tz)}, {ts}) AS TIMESTAMP_NTZ)"
+
+
 # --------------------------------------------------------------------------------------------- naive -> UTC
 class local_to_utc(FunctionElement[Any]):
     """Read a naive (wall-clock) timestamp as local time in ``tz``; return the instant (TIMESTAMPTZ).

@@ -13,7 +13,10 @@ def test_app_opens_on_the_sample_product(page: Page, app_url: str) -> None:
     page.goto(app_url)
     wait_for_app(page)
     assert_no_exception(page)
-    expect(page.get_by_text("Launch Review").first).to_be_attached()
+    # The landing page is the daily check, and the navigation lists every page.
+    nav = page.locator("[data-testid='stSidebarNav']")
+    for _, title, _ in app_pages.PAGES:
+        expect(nav.get_by_text(title, exact=True)).to_be_visible()
     screenshot(page, "home")
 
 
