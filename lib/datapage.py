@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
 from lib import db
-from lib.config import ReviewConfig, resolve_config
+from lib.config import ReviewConfig
 from lib.context import Context
 from lib.errors import ReviewError
 from lib.quality import findings_frame, run_quality
@@ -162,7 +164,11 @@ def mapping_snippet(config: ReviewConfig) -> str:
 
 
 def save_upload(files: Sequence[tuple[str, bytes]]) -> str:
-    """Save uploaded files into the upload workspace and check they can be read.
+    """Import uploaded files into a local DuckDB workspace file and check they can be read.
+
+    The files are written to the upload workspace (``~/.cache/launch-review/workspaces/upload``), then
+    imported into a new ``upload-<hash>.duckdb`` there: a new name per upload, so a cached connection to an
+    earlier upload never serves stale data. The sample product and the user's own files are never touched.
 
     Parameters
     ----------
@@ -172,37 +178,42 @@ def save_upload(files: Sequence[tuple[str, bytes]]) -> str:
     Returns
     -------
     str
-        The workspace folder, to use as the source.
+        The workspace DuckDB file, to use as the source.
 
     Raises
     ------
     ReviewError
         For a file that is not events/users/assignments CSV/Parquet, no events file, or an unreadable file.
     """
-    tables = {}
+    tables: dict[str, str] = {}
     for name, _ in files:
         tables[table_for_upload(name)] = name
     if "events" not in tables:
         raise ReviewError("No events file among the uploads. Upload events.csv or events.parquet.")
     folder = upload_dir()
-    for old in folder.iterdir():
-        if old.is_file():
-            old.unlink()
+    digest = hashlib.sha256()
+    saved: dict[str, Path] = {}
     for name, content in files:
         table = table_for_upload(name)
         suffix = ".parquet" if name.lower().endswith(".parquet") else ".csv"
-        (folder / f"{table}{suffix}").write_bytes(content)
-    # Prove the files are readable now, so the error shows here rather than on every page.
+        path = folder / f"{table}{suffix}"
+        path.write_bytes(content)
+        saved[table] = path
+        digest.update(name.encode() + b"\0" + content)
+    target = folder / f"upload-{digest.hexdigest()[:12]}.duckdb"
+    if not target.exists():
+        db.import_files(saved, target)
+    for path in saved.values():
+        path.unlink(missing_ok=True)
+    # Prove the tables are usable now, so the error shows here rather than on every page.
     try:
-        config = resolve_config(str(folder), None)
-        source = db.open_source(config.source.path, None)
+        source = db.open_source(target, None)
         for table in source.relations:
             info = inspect_table(source, table)
             if info.missing:
-                raise ReviewError(f"{table}: required column {', '.join(info.missing)} is missing "
+                raise ReviewError(f"{tables[table]}: required column {', '.join(info.missing)} is missing "
                                   f"(columns found: {', '.join(info.columns)}). Rename it and upload again.")
     except ReviewError:
+        target.unlink(missing_ok=True)
         raise
-    except Exception as exc:
-        raise ReviewError(f"The uploaded files could not be read: {str(exc).splitlines()[0]}.") from None
-    return str(folder)
+    return str(target)

@@ -36,15 +36,24 @@ if config is not None:
 
 st.subheader("Upload your own files")
 st.markdown(
-    "Upload `events.csv` or `.parquet` (and optionally `users.*`, `assignments.*`). They are copied into a local "
-    "workspace under `~/.cache/launch-review/`; your originals and the sample product are never changed."
+    "Upload `events.csv` or `.parquet` (and optionally `users.*`, `assignments.*`). They are imported into a local "
+    "DuckDB workspace under `~/.cache/launch-review/`; your originals and the sample product are never changed."
 )
-files = st.file_uploader("Files", type=["csv", "parquet"], accept_multiple_files=True, key="data_upload")
-if files and st.button("Use these files", key="data_use_upload", type="primary"):
+
+
+def _use_upload() -> None:
+    # A callback runs before the script, the only time the sidebar's source widget may be changed.
+    files = st.session_state.get("data_upload") or []
     try:
-        folder = datapage.save_upload([(f.name, f.getvalue()) for f in files])
+        source = datapage.save_upload([(f.name, f.getvalue()) for f in files])
+        st.session_state[ui.K_SOURCE] = source
+        st.query_params[ui.K_SOURCE] = source  # set in code, the bound widget does not update the URL itself
+        st.session_state["data_upload_error"] = None
     except ReviewError as err:
-        ui.show_error(err)
-    else:
-        st.session_state[ui.K_SOURCE] = str(folder)
-        st.rerun()
+        st.session_state["data_upload_error"] = err
+
+
+files = st.file_uploader("Files", type=["csv", "parquet"], accept_multiple_files=True, key="data_upload")
+st.button("Use these files", key="data_use_upload", type="primary", disabled=not files, on_click=_use_upload)
+if st.session_state.get("data_upload_error"):
+    ui.show_error(st.session_state["data_upload_error"])

@@ -20,6 +20,8 @@ A missing PostgreSQL skips its tests with the reason; with ``CI`` set it fails t
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -30,6 +32,10 @@ from tests import pg
 from tests.backends import DbBackend
 
 TESTS_DIR = Path(__file__).resolve().parent
+
+# Local state (uploads) of the app and the CLI under test goes to a throwaway folder, never ~/.cache. Set at import
+# so servers started by fixtures inherit it.
+os.environ.setdefault("LAUNCH_REVIEW_HOME", tempfile.mkdtemp(prefix="launch-review-home-"))
 
 
 def unavailable(reason: str) -> NoReturn:
