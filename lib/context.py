@@ -20,6 +20,7 @@ from lib.config import ReviewConfig
 from lib.definitions import AsOf, as_of_from, last_event_local
 from lib.errors import ReviewError
 from lib.filters import Filter, apply_filters
+from lib.quality import blocking_timestamp_error
 from lib.schema import Tables, build_tables
 
 
@@ -112,6 +113,10 @@ def open_context(
     src = source or db.open_source(config.source.path, config.source.url, config.source.tables)
     cfg_name = str(config.path.name) if config.path else "review.toml"
     tables = build_tables(src, config.source.timezone, config.source.columns, cfg_name)
+    # Error-level data problems stop every command (DESIGN.md section 3), not only `quality`.
+    problem = blocking_timestamp_error(src, tables, config)
+    if problem:
+        raise ReviewError(problem)
     filtered = apply_filters(tables, filters)
     last = db.run(src, last_event_local(tables)).iloc[0, 0]
     last_local: Any = None if last is None or pd.isna(last) else pd.Timestamp(last).to_pydatetime()

@@ -141,6 +141,36 @@ def run_quality(config: ReviewConfig, source: db.Source | None = None, now: date
     return findings
 
 
+def blocking_timestamp_error(src: db.Source, tables: Tables, config: ReviewConfig) -> str | None:
+    """The error-level timestamp problem that stops every command, if any (more than 1% unparseable).
+
+    Only text timestamps (CSV) can fail to parse, so sources with typed timestamps cost no query here.
+
+    Parameters
+    ----------
+    src
+        The open source.
+    tables
+        Its canonical tables.
+    config
+        The review config (column mapping).
+
+    Returns
+    -------
+    str or None
+        The message to show, or None when the timestamps are usable.
+    """
+    infos = {t: inspect_table(src, t, config.source.columns.get(t)) for t in db.TABLES if t in src.relations}
+    infos = {t: i for t, i in infos.items() if "text" in i.ts_kinds.values()}
+    if not infos:
+        return None
+    rel = {"events": tables.events, "users": tables.users, "assignments": tables.assignments}
+    for finding in _timestamps(src, infos, rel, 0):
+        if finding.severity == "error":
+            return f"{finding.example}: {finding.advice} Run `python -m lib quality` for the full report."
+    return None
+
+
 def _timestamps(src: db.Source, infos: dict[str, TableInfo], rel: dict[str, Any], total: int) -> list[Finding]:
     out: list[Finding] = []
     for name, info in infos.items():
