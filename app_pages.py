@@ -8,14 +8,14 @@ HERE = Path(__file__).resolve().parent
 
 # (file, title, Material icon)
 PAGES: list[tuple[str, str, str]] = [
-    ("pages/today.py", "Today", ":material/today:"),
-    ("pages/release.py", "Release review", ":material/flag:"),
-    ("pages/activity.py", "Activity", ":material/monitoring:"),
-    ("pages/retention.py", "Retention", ":material/grid_on:"),
-    ("pages/funnels.py", "Funnels", ":material/filter_alt:"),
-    ("pages/adoption.py", "Feature adoption", ":material/widgets:"),
-    ("pages/experiments.py", "Experiments", ":material/science:"),
-    ("pages/data.py", "Data", ":material/database:"),
+    ("views/today.py", "Today", ":material/today:"),
+    ("views/release.py", "Release review", ":material/flag:"),
+    ("views/activity.py", "Activity", ":material/monitoring:"),
+    ("views/retention.py", "Retention", ":material/grid_on:"),
+    ("views/funnels.py", "Funnels", ":material/filter_alt:"),
+    ("views/adoption.py", "Feature adoption", ":material/widgets:"),
+    ("views/experiments.py", "Experiments", ":material/science:"),
+    ("views/data.py", "Data", ":material/database:"),
 ]
 
 

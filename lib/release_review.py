@@ -278,13 +278,13 @@ def view_links(rel: ReleaseConfig, experiments: Sequence[str]) -> tuple[ViewLink
     """
     params = {"release": rel.name}
     links = [
-        ViewLink("pages/retention.py", f"Retention: cohorts before vs after {rel.name}", params),
-        ViewLink("pages/funnels.py", f"Funnels: before vs after {rel.name}", params),
-        ViewLink("pages/adoption.py", "Feature adoption", params),
+        ViewLink("views/retention.py", f"Retention: cohorts before vs after {rel.name}", params),
+        ViewLink("views/funnels.py", f"Funnels: before vs after {rel.name}", params),
+        ViewLink("views/adoption.py", "Feature adoption", params),
     ]
     if experiments:
         links.append(
-            ViewLink("pages/experiments.py", f"Experiments since {rel.name}: {', '.join(experiments)}", params)
+            ViewLink("views/experiments.py", f"Experiments since {rel.name}: {', '.join(experiments)}", params)
         )
     return tuple(links)
 

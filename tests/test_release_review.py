@@ -182,7 +182,7 @@ def test_north_star_and_links(tiny: Context) -> None:
     assert conv_weeks.loc[date(2024, 3, 4), "value"] == pytest.approx(0.75)
     assert weekly[weekly["metric"] == "d1"]["week"].max() == date(2024, 3, 11)
     assert [(link.page, dict(link.query_params)) for link in review.links][:1] == [
-        ("pages/retention.py", {"release": "R"})
+        ("views/retention.py", {"release": "R"})
     ]
 
 
@@ -315,17 +315,12 @@ def test_charts_to_dict() -> None:
 
 
 # ----------------------------------------------------------------------------------------- page
-def test_release_page_renders(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_release_page_renders() -> None:
     from streamlit.testing.v1 import AppTest
 
-    import app_pages
-
-    monkeypatch.setattr(
-        app_pages, "PAGES", [*app_pages.PAGES, ("pages/release.py", "Release review", ":material/flag:")]
-    )
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/release.py")
+    at.switch_page("views/release.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]

@@ -9,7 +9,10 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lib.anomaly_check import CheckResult, CheckRow
+    from collections.abc import Sequence
+
+    from lib.anomaly_results import CheckResult, CheckRow
+    from lib.today import ExperimentStatus
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -99,8 +102,8 @@ def headline(result: CheckResult) -> str:
             f"{bad} of them in the bad direction.")
 
 
-def summary(result: CheckResult, top: int = 3) -> list[str]:
-    """The plain-language summary: the headline and the biggest anomalies.
+def summary(result: CheckResult, top: int = 3, experiments: Sequence[ExperimentStatus] = ()) -> list[str]:
+    """The plain-language summary: the headline, the biggest anomalies and any experiment that changed verdict.
 
     Parameters
     ----------
@@ -108,6 +111,8 @@ def summary(result: CheckResult, top: int = 3) -> list[str]:
         The check of one date.
     top
         How many anomalies to spell out.
+    experiments
+        The experiments' statuses on that date (:func:`lib.today.experiment_statuses`).
 
     Returns
     -------
@@ -115,7 +120,60 @@ def summary(result: CheckResult, top: int = 3) -> list[str]:
     """
     lines = [headline(result)]
     lines += [explain(r) for r in result.flagged[:top]]
-    return lines
+    news = experiments_headline(experiments)
+    return lines + ([news] if news else [])
+
+
+def _verdict(status: ExperimentStatus) -> str:
+    return f"{status.verdict}{' (provisional)' if status.provisional else ''}"
+
+
+def experiments_headline(statuses: Sequence[ExperimentStatus]) -> str | None:
+    """One sentence on the experiments for the summary: the verdicts that changed, else the running ones.
+
+    Parameters
+    ----------
+    statuses
+        From :func:`lib.today.experiment_statuses`.
+
+    Returns
+    -------
+    str or None
+        None when there is no experiment to speak of.
+    """
+    changed = [s for s in statuses if s.changed]
+    if changed:
+        word = "experiment changed its verdict" if len(changed) == 1 else "experiments changed their verdict"
+        parts = [f"{s.experiment} is now {_verdict(s)} (was {s.previous})" for s in changed]
+        return f"{len(changed)} {word}: {'; '.join(parts)}."
+    running = [s for s in statuses if s.running and s.verdict is not None]
+    if running:
+        return "No experiment changed its verdict: " + "; ".join(
+            f"{s.experiment} is {_verdict(s)}" for s in running) + "."
+    return None
+
+
+def experiment_line(status: ExperimentStatus) -> str:
+    """One line per experiment under the anomalies: its verdict, whether it changed, and the first reason.
+
+    Parameters
+    ----------
+    status
+        One experiment's status.
+
+    Returns
+    -------
+    str
+    """
+    if status.verdict is None:
+        return f"**{status.experiment}**: no verdict on {status.day:%d %B}. {status.reason}"
+    if status.changed:
+        head = f"**{status.experiment}** changed from {status.previous} to **{_verdict(status)}**"
+    elif status.previous is None:
+        head = f"**{status.experiment}** started: **{_verdict(status)}**"
+    else:
+        head = f"**{status.experiment}**: {_verdict(status)}, as the day before"
+    return f"{head}. {status.reason}"
 
 
 def chat_message(result: CheckResult, limit: int = 10) -> str:
@@ -168,8 +226,16 @@ def kpi_rows(result: CheckResult, activation: str | None) -> list[CheckRow]:
     return [by_metric[m] for m in wanted if m in by_metric]
 
 
-def tile(row: CheckRow) -> tuple[str, str, str, str]:
-    """Label, value, delta against the expected value, and help text of a KPI tile.
+def _ascii_signed(text: str) -> str:
+    """Streamlit's st.metric reads the direction from a leading ASCII '-', not the typographic minus."""
+    return "-" + text[1:] if text.startswith("−") else text
+
+
+def tile_delta(row: CheckRow) -> str:
+    """The delta of a KPI tile: the move against the expected value, e.g. ``-18% vs usual Tuesday``.
+
+    Rates move in points (``+1.2 points``); volumes and means in percent. The sign is an ASCII ``-`` so that
+    st.metric draws the arrow and the colour in the right direction.
 
     Parameters
     ----------
@@ -178,13 +244,57 @@ def tile(row: CheckRow) -> tuple[str, str, str, str]:
 
     Returns
     -------
-    tuple of str
+    str
+    """
+    return _ascii_signed(f"{_move(row)} vs usual {row.date:%A}")
+
+
+def tile_label(row: CheckRow) -> str:
+    """The label of a KPI tile (cohort metrics name the signup day they judge).
+
+    Parameters
+    ----------
+    row
+        An overall row.
+
+    Returns
+    -------
+    str
+    """
+    return row.spec.label + (f" ({row.date:%d %b} signups)" if row.spec.lag else "")
+
+
+def tile_help(row: CheckRow) -> str:
+    """The help text of a KPI tile: the expected value and the usual range (the band).
+
+    Parameters
+    ----------
+    row
+        An overall row.
+
+    Returns
+    -------
+    str
     """
     kind, s = row.spec.kind, row.score
-    label = row.spec.label + (f" ({row.date:%d %b} signups)" if row.spec.lag else "")
-    help_text = (f"Expected {_fmt(s.expected, kind)} for a {row.date:%A}; usual range "
-                 f"{_fmt(s.low, kind)}–{_fmt(s.high, kind)}.")
-    return label, _fmt(s.value, kind), f"{_move(row)} vs expected", help_text
+    where = "outside it: flagged" if row.flagged else "inside it: nothing to do"
+    return (f"Expected {_fmt(s.expected, kind)} for a {row.date:%A}; usual range "
+            f"{_fmt(s.low, kind)}–{_fmt(s.high, kind)} ({where}).")
+
+
+def tile_value(row: CheckRow) -> str:
+    """The formatted value of a KPI tile.
+
+    Parameters
+    ----------
+    row
+        An overall row.
+
+    Returns
+    -------
+    str
+    """
+    return _fmt(row.score.value, row.spec.kind)
 
 
 def anomaly_table(result: CheckResult, sparklines: list[list[float]]) -> list[dict[str, object]]:

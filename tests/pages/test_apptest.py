@@ -31,7 +31,7 @@ def test_every_page_renders_without_exception(page: str) -> None:
 
 def test_data_page_shows_source_tables_and_quality() -> None:
     at = _app()
-    at.switch_page("pages/data.py")
+    at.switch_page("views/data.py")
     at.run()
     text = " ".join(m.value for m in at.markdown)
     assert "sample_data/product" in text
@@ -47,7 +47,7 @@ def test_bad_source_shows_a_message_not_a_traceback(tmp_path: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["source"] = str(tmp_path / "nowhere")
     at.run()
-    at.switch_page("pages/data.py")
+    at.switch_page("views/data.py")
     at.run()
     assert not at.exception
     assert any("does not exist" in e.value for e in at.error)

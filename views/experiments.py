@@ -24,7 +24,9 @@ with review_tab:
     if ctx is not None and not ctx.config.experiments:
         st.info("No experiment is configured. Add an [[experiments]] entry to review.toml (see the README).")
     elif ctx is not None:
-        name = st.selectbox("Experiment", [e.name for e in ctx.config.experiments], key="experiments_pick")
+        name = st.selectbox(
+            "Experiment", [e.name for e in ctx.config.experiments], key="experiments_pick", bind="query-params"
+        )
         review = ui.compute(
             lambda c: review_experiment(c.config, c.tables, c.require_as_of(), name, functools.partial(ui.run, c)),
             ctx,
@@ -56,19 +58,21 @@ with calc_tab:
     # Works with no data loaded: everything here is numbers typed by the user.
     st.subheader("Compare two arms")
     kind = st.segmented_control(
-        "Metric", ["Conversion", "Mean"], default="Conversion", key="experiments_calc_kind"
+        "Metric", ["Conversion", "Mean"], default="Conversion", key="experiments_calc_kind", bind="query-params"
     )
-    alpha = st.number_input("Alpha", 0.001, 0.5, 0.05, step=0.01, key="experiments_calc_alpha")
+    alpha = st.number_input("Alpha", 0.001, 0.5, 0.05, step=0.01, key="experiments_calc_alpha", bind="query-params")
     arms = {}
     for arm, col in zip(("Control", "Treatment"), st.columns(2), strict=True):
         key = f"experiments_calc_{arm.lower()}"
-        n = col.number_input(f"{arm} users", 2, None, 1000, key=f"{key}_n")
+        n = col.number_input(f"{arm} users", 2, None, 1000, key=f"{key}_n", bind="query-params")
         if kind == "Mean":
-            mean = col.number_input(f"{arm} mean", value=1.0, key=f"{key}_mean")
-            sd = col.number_input(f"{arm} standard deviation", 0.0, None, 1.0, key=f"{key}_sd")
+            mean = col.number_input(f"{arm} mean", value=1.0, key=f"{key}_mean", bind="query-params")
+            sd = col.number_input(f"{arm} standard deviation", 0.0, None, 1.0, key=f"{key}_sd", bind="query-params")
             arms[arm] = SampleStats.from_mean_sd(int(n), mean, sd)
         else:
-            conv = col.number_input(f"{arm} conversions", 0, int(n), min(100, int(n)), key=f"{key}_conv")
+            conv = col.number_input(
+                f"{arm} conversions", 0, int(n), min(100, int(n)), key=f"{key}_conv", bind="query-params"
+            )
             arms[arm] = SampleStats.from_proportion(int(n), conv)
     res = compare(arms["Control"], arms["Treatment"], alpha=alpha, binary=kind != "Mean")
     if res.ok:
@@ -83,10 +87,12 @@ with calc_tab:
 
     st.subheader("Plan a test")
     plan_cols = st.columns(4)
-    base = plan_cols[0].number_input("Baseline rate", 0.001, 0.999, 0.1, key="experiments_plan_base")
-    mde = plan_cols[1].number_input("Relative MDE", 0.001, 10.0, 0.05, key="experiments_plan_mde")
-    p_alpha = plan_cols[2].number_input("Alpha", 0.001, 0.5, 0.05, key="experiments_plan_alpha")
-    power = plan_cols[3].number_input("Power", 0.5, 0.99, 0.8, key="experiments_plan_power")
+    base = plan_cols[0].number_input(
+        "Baseline rate", 0.001, 0.999, 0.1, key="experiments_plan_base", bind="query-params"
+    )
+    mde = plan_cols[1].number_input("Relative MDE", 0.001, 10.0, 0.05, key="experiments_plan_mde", bind="query-params")
+    p_alpha = plan_cols[2].number_input("Alpha", 0.001, 0.5, 0.05, key="experiments_plan_alpha", bind="query-params")
+    power = plan_cols[3].number_input("Power", 0.5, 0.99, 0.8, key="experiments_plan_power", bind="query-params")
     try:
         n_arm = sample_size_per_variant(base, mde, alpha=p_alpha, power=power)
         st.metric("Users per variant", f"{n_arm:,}")

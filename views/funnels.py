@@ -14,18 +14,18 @@ if ctx is not None:
     config = ctx.config
     names = [f.name for f in config.funnels]
     cols = st.columns([2, 3, 1, 2])
-    name = cols[0].selectbox("Funnel", [*names, "Custom steps"], key="funnels_name")
+    name = cols[0].selectbox("Funnel", [*names, "Custom steps"], key="funnels_name", bind="query-params")
     steps_text = None
     if name == "Custom steps" or not names:
         steps_text = cols[1].text_input(
             "Steps (event names, comma-separated)",
-            key="funnels_steps",
+            key="funnels_steps", bind="query-params",
             value=",".join(config.funnels[0].steps) if names else "",
         )
     default_window = next((f.window_days for f in config.funnels if f.name == name), 7)
-    window = cols[2].number_input("Window (days)", 1, 365, default_window, key="funnels_window")
+    window = cols[2].number_input("Window (days)", 1, 365, default_window, key="funnels_window", bind="query-params")
     choices = ["(none)", *ctx.tables.user_attributes, *(f"event.{p}" for p in ctx.tables.event_properties)]
-    by_choice = cols[3].selectbox("Break down by", choices, key="funnels_by")
+    by_choice = cols[3].selectbox("Break down by", choices, key="funnels_by", bind="query-params")
     by = None if by_choice == "(none)" else by_choice
     spec = ui.compute(report.resolve_spec, config, steps_text, None if name == "Custom steps" else name, window)
     run = lambda stmt: ui.run(ctx, stmt)  # noqa: E731 - a one-line adapter for the cached runner

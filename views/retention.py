@@ -20,19 +20,19 @@ as_of = ui.compute(ctx.require_as_of) if ctx is not None else None
 if ctx is not None and as_of is not None:
     c1, c2, c3 = st.columns(3)
     period = c1.segmented_control(
-        "Cohorts by", ["day", "week", "month"], key="retention_period", default="week"
+        "Cohorts by", ["day", "week", "month"], key="retention_period", bind="query-params", default="week"
     )
     period = cast(Period, period or "week")
     labels = {"on": "active in period", "on_or_after": "active then or later"}
     mode_choice = c2.segmented_control(
         "Counted as",
         ["on", "on_or_after"],
-        key="retention_mode",
+        key="retention_mode", bind="query-params",
         default="on",
         format_func=lambda m: labels[m],
     )
     mode = cast(Mode, mode_choice or "on")
-    by = c3.selectbox("Break down by", ["(none)", *ctx.tables.user_attributes], key="retention_by")
+    by = c3.selectbox("Break down by", ["(none)", *ctx.tables.user_attributes], key="retention_by", bind="query-params")
     base = RetentionSpec(
         period=period, mode=mode, events=tuple(ctx.config.activity.events), start=ctx.start, end=ctx.end
     )

@@ -26,7 +26,9 @@ if ctx is not None and as_of is not None:
             ui.show_table(daily, "activity_daily")
 
     st.subheader("New, returning, resurrected and dormant users")
-    choice = st.segmented_control("Period", ["day", "week", "month"], key="activity_period", default="week")
+    choice = st.segmented_control(
+        "Period", ["day", "week", "month"], key="activity_period", bind="query-params", default="week"
+    )
     period = cast(Period, choice or "week")
     life = ui.compute(
         ui.run, ctx, metric.lifecycle(ctx.tables, period, events, start=ctx.start, until=as_of.date)

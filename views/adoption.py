@@ -11,7 +11,9 @@ from lib.narrative import adoption as narrative
 st.title("Feature adoption")
 ctx = ui.page_context()
 if ctx is not None:
-    period = st.segmented_control("Period", ["week", "month"], default="week", key="adoption_period") or "week"
+    period = st.segmented_control(
+        "Period", ["week", "month"], default="week", key="adoption_period", bind="query-params"
+    ) or "week"
     features = ui.compute(report.pick_features, ctx)
     data = ui.compute(report.compute_report, ctx, features, period, lambda s: ui.run(ctx, s)) if features else None
     if data is not None:
