@@ -47,7 +47,6 @@ def _use_upload() -> None:
     try:
         source = datapage.save_upload([(f.name, f.getvalue()) for f in files])
         st.session_state[ui.K_SOURCE] = source
-        st.query_params[ui.K_SOURCE] = source  # set in code, the bound widget does not update the URL itself
         st.session_state["data_upload_error"] = None
     except ReviewError as err:
         st.session_state["data_upload_error"] = err

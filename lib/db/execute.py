@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from lib.db.base import DEFAULT_TIMEOUT_S, Source
+from lib.db.base import DEFAULT_TIMEOUT_S, Source, connect
 from lib.db.sources import _first_line
 from lib.errors import ReviewError
 
@@ -41,7 +41,7 @@ def reflect_columns(source: Source, table: str) -> dict[str, str]:
                 .where(info.c.table_schema == sa.func.current_schema())
                 .order_by(info.c.ordinal_position)
             )
-            with source.engine.connect() as conn:
+            with connect(source) as conn:
                 return {str(n): str(t).lower() for n, t in conn.execute(stmt)}
         cols = sa.inspect(source.engine).get_columns(relation)
     except Exception as exc:
@@ -85,7 +85,7 @@ def run(source: Source, stmt: Any, timeout_s: float = DEFAULT_TIMEOUT_S) -> pd.D
     """
     timer: threading.Timer | None = None
     try:
-        with source.engine.connect() as conn:
+        with connect(source) as conn:
             if source.dialect == "postgresql":
                 conn.exec_driver_sql(f"SET statement_timeout = {int(timeout_s * 1000)}")
             elif source.dialect == "duckdb":

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
-from lib.db.base import FILE_SUFFIXES, TABLES, Source, SourceKind
+from lib.db.base import FILE_SUFFIXES, TABLES, Source, SourceKind, connect
 from lib.errors import ReviewError
 
 
@@ -189,7 +189,7 @@ def _check_reachable(source: Source) -> set[str]:
         if source.dialect in ("duckdb", "postgresql"):
             info = sa.table("tables", sa.column("table_name"), sa.column("table_schema"), schema="information_schema")
             stmt = sa.select(info.c.table_name).where(info.c.table_schema == sa.func.current_schema())
-            with source.engine.connect() as conn:
+            with connect(source) as conn:
                 return {str(r[0]) for r in conn.execute(stmt)}
         inspector = sa.inspect(source.engine)
         return set(inspector.get_table_names()) | set(inspector.get_view_names())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
 
 import app_pages
@@ -30,13 +29,4 @@ def test_data_page_shows_tables_and_quality_report(page: Page, app_url: str) -> 
     screenshot(page, "data")
 
 
-@pytest.mark.parametrize("path", app_pages.page_files(), ids=lambda p: p.split("/")[-1][:-3])
-def test_every_page_renders_in_the_browser(page: Page, app_url: str, path: str) -> None:
-    slug = path.split("/")[-1][:-3]
-    page.goto(f"{app_url}/{slug}")
-    wait_for_app(page)
-    assert_no_exception(page)
-    charts = page.locator("[data-testid='stVegaLiteChart']")
-    if charts.count():
-        expect(charts.first.locator("svg.marks, canvas").first).to_be_attached(timeout=20_000)
-    screenshot(page, f"page_{slug}")
+# Every page with its charts is covered by test_e2e_pages.py.
