@@ -115,7 +115,7 @@ _PRESENT_CSS = """
 .stMainBlockContainer, [data-testid="stMainBlockContainer"] {max-width: 100% !important; padding-top: 1.5rem;}
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stAlert"] p {font-size: 1.45rem !important;}
 h1 {font-size: 3rem !important;} h2 {font-size: 2.3rem !important;}
-[data-testid="stVegaLiteChart"] {min-height: 70vh; page-break-after: always;}
+[data-testid="stVegaLiteChart"] {page-break-after: always;}
 </style>
 """
 
@@ -313,6 +313,9 @@ def chart_bytes(chart: Any, fmt: str) -> bytes:
 def show_chart(chart: Any, name: str) -> None:
     """Render an Altair chart with PNG and SVG download buttons (rendered only when clicked).
 
+    In presentation mode the chart gets the projector theme (:func:`lib.charts.theme.presentation`) and no
+    buttons.
+
     Parameters
     ----------
     chart
@@ -320,13 +323,18 @@ def show_chart(chart: Any, name: str) -> None:
     name
         A short name, used for the file names and widget keys.
     """
+    if presenting():
+        st.altair_chart(theme.presentation(chart), width="stretch")
+        return
     st.altair_chart(chart, width="stretch")
     slug = _slug(name)
-    cols = st.columns([1, 1, 6])
-    cols[0].download_button("PNG", data=lambda: chart_bytes(chart, "png"), file_name=f"{slug}.png",
-                            mime="image/png", key=f"dl_png_{slug}", on_click="ignore", icon=":material/image:")
-    cols[1].download_button("SVG", data=lambda: chart_bytes(chart, "svg"), file_name=f"{slug}.svg",
-                            mime="image/svg+xml", key=f"dl_svg_{slug}", on_click="ignore")
+    # One row of content-sized buttons: fixed column ratios cut the labels ("S...") in narrow page columns.
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("PNG", data=lambda: chart_bytes(chart, "png"), file_name=f"{slug}.png",
+                           mime="image/png", key=f"dl_png_{slug}", on_click="ignore", icon=":material/image:",
+                           width="content")
+        st.download_button("SVG", data=lambda: chart_bytes(chart, "svg"), file_name=f"{slug}.svg",
+                           mime="image/svg+xml", key=f"dl_svg_{slug}", on_click="ignore", width="content")
 
 
 def show_table(frame: pd.DataFrame, name: str, column_config: dict[str, Any] | None = None) -> None:

@@ -49,13 +49,14 @@ def adoption_curve(
     line = alt.Chart(frame).mark_line().encode(x=x, y=y, color=alt.Color("feature:N", title="Feature"))
     points = (
         alt.Chart(frame)
-        .mark_point(size=70, filled=True)
+        # Outlined points, filled only for complete periods (a filled mark with a white fill had no outline).
+        .mark_point(size=70, strokeWidth=2, filled=False)
         .encode(
             x=x,
             y=y,
             color="feature:N",
             tooltip=tip,
-            fill=alt.condition("datum.complete", alt.Color("feature:N"), alt.value("white")),
+            fill=alt.condition("datum.complete", alt.Color("feature:N", legend=None), alt.value("white")),
         )
     )
     layers = [line, points]
@@ -126,14 +127,15 @@ def depth_bars(depth: pd.DataFrame, title: str = "Uses per adopter") -> Any:
         alt.Chart(depth)
         .mark_bar()
         .encode(
-            y=alt.Y("feature:N", title=None),
+            y=alt.Y("feature:N", title=None, axis=alt.Axis(labelOverlap=False)),
             x=alt.X("share:Q", stack="normalize", axis=theme.percent_axis("Share of adopters")),
             color=alt.Color("uses_per_adopter:N", title="Uses", sort=order),
             order=alt.Order("uses_per_adopter:N"),
             tooltip=["feature:N", "uses_per_adopter:N", "adopters:Q", alt.Tooltip("share:Q", format=".1%")],
         )
     )
-    return theme.base(chart, title=title, height=60 + 50 * depth["feature"].nunique())
+    # Plot height per feature: a bar plus a gap wide enough for a presentation-size label.
+    return theme.base(chart, title=title, height=56 * max(2, depth["feature"].nunique()))
 
 
 def adopter_retention(summaries: Sequence[FeatureSummary], title: str | None = None) -> Any:

@@ -28,6 +28,15 @@ STATUS_COLORS = {
 }
 
 
+# Plot height per metric row of the lift chart: room for a 16-24 px label and the 40 px tick.
+ROW_HEIGHT = 64
+
+
+def _day_axis() -> Any:
+    # Day-level time axes get one label format: Vega's default mixes "Tue 08" with "Sep 20".
+    return alt.Axis(format="%b %d", labelAngle=0)
+
+
 def lift_frame(review: ExperimentReview) -> pd.DataFrame:
     """One row per (metric, arm) with the label, lift, interval, threshold and status the lift chart draws.
 
@@ -76,7 +85,8 @@ def lift_chart(review: ExperimentReview) -> Any:
     """
     frame = lift_frame(review)
     order = list(frame["label"])
-    y = alt.Y("label:N", sort=order, title=None)
+    # Every metric keeps its label: no overlap culling, and each row gets ROW_HEIGHT pixels (see below).
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False))
     present = [s for s in STATUS_COLORS if s in set(frame["status"])]
     color = alt.Color(
         "status:N",
@@ -94,7 +104,9 @@ def lift_chart(review: ExperimentReview) -> Any:
     base = alt.Chart(frame)
     interval = base.mark_rule(strokeWidth=5).encode(
         x=alt.X(
-            "ci_low:Q", title=f"Relative lift vs control ({level} interval)", axis=alt.Axis(format="+.0%")
+            "ci_low:Q",
+            title=f"Relative lift vs control ({level} interval)",
+            axis=alt.Axis(format="+.0%", labelFlush=False),
         ),
         x2="ci_high:Q",
         y=y,
@@ -111,10 +123,13 @@ def lift_chart(review: ExperimentReview) -> Any:
         tooltip=[alt.Tooltip("label:N", title="Metric"), alt.Tooltip("threshold:Q", title="Bar / margin",
                                                                      format="+.1%")],
     )
-    height = max(160, 70 * len(frame))
+    height = max(2, len(frame)) * ROW_HEIGHT
     return theme.base(
         alt.layer(zero, interval, point, bars),
-        title=f"{review.experiment}: lift per metric (ticks: the bar and the guardrail margins)",
+        # The explanation goes in the subtitle: a long title is cut ("…") in a narrow window.
+        title=alt.TitleParams(
+            f"{review.experiment}: lift per metric", subtitle="Ticks: the bar and the guardrail margins"
+        ),
         height=height,
     )
 
@@ -203,9 +218,11 @@ def lift_by_day_chart(review: ExperimentReview) -> Any:
     alt.LayerChart
     """
     frame = lift_by_day_frame(review)
-    x = alt.X("day:T", title="Exposure day")
+    x = alt.X("day:T", title="Exposure day", axis=_day_axis())
     color = alt.Color("variant:N", legend=alt.Legend(title="Arm", orient="bottom"))
-    band = alt.Chart(frame).mark_area(opacity=0.2).encode(x=x, y="ci_low:Q", y2="ci_high:Q", color=color)
+    # The legend comes from the line: the band's 20%-opacity symbol was barely visible.
+    band_color = alt.Color("variant:N", legend=None)
+    band = alt.Chart(frame).mark_area(opacity=0.2).encode(x=x, y="ci_low:Q", y2="ci_high:Q", color=band_color)
     line = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(
         x=x,
         y=alt.Y("rel_lift:Q", title=f"Lift of {review.primary.name}", axis=alt.Axis(format="+.0%")),
@@ -223,7 +240,9 @@ def lift_by_day_chart(review: ExperimentReview) -> Any:
         color=alt.value(theme.MUTED),
         tooltip=[alt.Tooltip("what:N", title="Line"), alt.Tooltip("y:Q", title="Lift", format="+.1%")],
     )
-    return theme.base(alt.layer(band, line, rules), title=f"{review.primary.name}: lift by exposure day")
+    # Independent legends: the band's "no legend" would otherwise remove the line's legend too.
+    chart = alt.layer(band, line, rules).resolve_legend(color="independent")
+    return theme.base(chart, title=f"{review.primary.name}: lift by exposure day")
 
 
 def exposures_chart(review: ExperimentReview) -> Any:
@@ -241,7 +260,7 @@ def exposures_chart(review: ExperimentReview) -> Any:
     frame = pd.DataFrame(review.exposures, columns=["day", "variant", "exposed"])
     frame["day"] = pd.to_datetime(frame["day"])
     chart = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(
-        x=alt.X("day:T", title="Day"),
+        x=alt.X("day:T", title="Day", axis=_day_axis()),
         y=alt.Y("exposed:Q", title="Users exposed"),
         color=alt.Color("variant:N", legend=alt.Legend(title="Variant", orient="bottom")),
         tooltip=[

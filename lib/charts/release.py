@@ -21,6 +21,8 @@ def _verdict(c: Comparison) -> str:
     return "better" if up == c.higher_is_better else "worse"
 
 
+# Plot height per metric row of the interval charts: every label readable, even in presentation mode.
+ROW_HEIGHT = 56
 _VERDICT_SCALE = alt.Scale(domain=["better", "worse", "no clear change"], range=[theme.GOOD, theme.BAD, theme.MUTED])
 
 
@@ -60,8 +62,8 @@ def before_after_chart(comparisons: Sequence[Comparison], release: str) -> Any:
     alt.Chart
     """
     frame = change_frame(comparisons)
-    y = alt.Y("metric:N", title=None, sort=None)
-    x_axis = alt.Axis(format="+.0%", title="Change vs before (95% interval)")
+    y = alt.Y("metric:N", title=None, sort=None, axis=alt.Axis(labelOverlap=False))
+    x_axis = alt.Axis(format="+.0%", title="Change vs before (95% interval)", labelFlush=False)
     bars = (
         alt.Chart(frame)
         .mark_rule(strokeWidth=4)
@@ -88,7 +90,7 @@ def before_after_chart(comparisons: Sequence[Comparison], release: str) -> Any:
         )
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333").encode(x="x:Q")
-    height = max(120, 60 * len(frame))
+    height = ROW_HEIGHT * max(2, len(frame))
     return theme.base(alt.layer(zero, bars, points), title=f"Before vs after {release}", height=height)
 
 
@@ -113,10 +115,11 @@ def target_chart(targets: Sequence[TargetProgress]) -> Any:
         }
     )
     frame = frame.merge(wanted, on="metric", how="right")
-    y = alt.Y("metric:N", title=None, sort=None)
+    y = alt.Y("metric:N", title=None, sort=None, axis=alt.Axis(labelOverlap=False))
     base = alt.Chart(frame)
+    x_axis = alt.Axis(format="+.0%", title="Change vs 90-day baseline", labelFlush=False)
     ci = base.mark_rule(strokeWidth=4, color=theme.NEUTRAL).encode(
-        y=y, x=alt.X("ci_low:Q", axis=alt.Axis(format="+.0%", title="Change vs 90-day baseline")), x2="ci_high:Q"
+        y=y, x=alt.X("ci_low:Q", axis=x_axis), x2="ci_high:Q"
     )
     point = base.mark_point(filled=True, size=220, color=theme.NEUTRAL).encode(
         y=y,
@@ -130,7 +133,7 @@ def target_chart(targets: Sequence[TargetProgress]) -> Any:
     )
     tick = base.mark_tick(color="#000", thickness=4, size=40).encode(y=y, x="wanted:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=theme.MUTED).encode(x="x:Q")
-    height = max(120, 60 * len(frame))
+    height = ROW_HEIGHT * max(2, len(frame))
     return theme.base(
         alt.layer(zero, ci, point, tick), title="Targets: observed change (dot) vs wanted (tick)", height=height
     )

@@ -12,6 +12,27 @@ from lib.charts import theme
 PERIOD_TITLES = {"day": "Day", "week": "Week", "month": "Month"}
 
 
+def period_x(period: str) -> Any:
+    """The x encoding of a retention curve: periods are whole numbers, so the ticks are too.
+
+    Parameters
+    ----------
+    period
+        The granularity, for the axis title.
+
+    Returns
+    -------
+    alt.X
+        Quantitative (the spacing stays proportional) with integer ticks and labels.
+    """
+    return alt.X(
+        "period:Q",
+        title=f"{PERIOD_TITLES.get(period, 'Period')} after joining",
+        axis=alt.Axis(format="d", tickMinStep=1),
+        scale=alt.Scale(nice=False),
+    )
+
+
 def _label_frame(cells: pd.DataFrame) -> pd.DataFrame:
     out = cells.copy()
     out["cohort_label"] = pd.to_datetime(out["cohort"]).dt.strftime("%Y-%m-%d")
@@ -115,7 +136,7 @@ def curves(
     alt.Chart
     """
     mature = _label_frame(cells[cells["mature"].astype(bool)])
-    x = alt.X("period:Q", title=f"{PERIOD_TITLES.get(period, 'Period')} after joining")
+    x = period_x(period)
     y = alt.Y("rate:Q", axis=theme.percent_axis("Retained"), scale=alt.Scale(domain=[0, 1]))
     cohort_lines = (
         alt.Chart(mature)
@@ -180,9 +201,12 @@ def release_comparison(comparison: pd.DataFrame, release: str, period: str = "we
         .assign(group="90 days before")
     )
     frame = pd.concat([before, after], ignore_index=True)
-    x = alt.X("period:Q", title=f"{PERIOD_TITLES.get(period, 'Period')} after joining")
+    x = period_x(period)
     color = alt.Color("group:N", title=None, sort=["90 days before", f"joined after {release}"])
-    band = alt.Chart(frame).mark_area(opacity=0.2).encode(x=x, y="rate_low:Q", y2="rate_high:Q", color=color)
+    # The legend comes from the lines (legends resolved independently below): the bands' 20%-opacity symbols
+    # were barely visible.
+    band_color = alt.Color("group:N", sort=["90 days before", f"joined after {release}"], legend=None)
+    band = alt.Chart(frame).mark_area(opacity=0.2).encode(x=x, y="rate_low:Q", y2="rate_high:Q", color=band_color)
     line = (
         alt.Chart(frame)
         .mark_line(strokeWidth=3, point=True)
@@ -200,7 +224,7 @@ def release_comparison(comparison: pd.DataFrame, release: str, period: str = "we
             ],
         )
     )
-    return theme.base(band + line, f"Before vs after {release}")
+    return theme.base(alt.layer(band, line).resolve_legend(color="independent"), f"Before vs after {release}")
 
 
 def segment_curves(averages: pd.DataFrame, attribute: str, period: str = "week") -> Any:
@@ -223,7 +247,7 @@ def segment_curves(averages: pd.DataFrame, attribute: str, period: str = "week")
         alt.Chart(averages)
         .mark_line(strokeWidth=3, point=True)
         .encode(
-            x=alt.X("period:Q", title=f"{PERIOD_TITLES.get(period, 'Period')} after joining"),
+            x=period_x(period),
             y=alt.Y("rate:Q", axis=theme.percent_axis("Retained")),
             color=alt.Color("segment:N", title=attribute),
             tooltip=[

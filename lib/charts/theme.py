@@ -19,10 +19,17 @@ COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0
 GOOD, BAD, NEUTRAL, MUTED = "#009E73", "#D55E00", "#0072B2", "#9E9E9E"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 LABEL_SIZE, TITLE_SIZE = 16, 20
+# Presentation mode (a projector at the back of a room): bigger type and taller plots.
+PRESENT_LABEL_SIZE, PRESENT_TITLE_SIZE, PRESENT_HEIGHT_SCALE = 24, 30, 1.5
+# WIDTH is the export width only: in the app a chart fills its container ("container" in the spec).
 WIDTH, HEIGHT = 760, 360
+# Width follows the container, height is the plot's own height: with Streamlit's default autosize ("fit")
+# the height would include the title, axes and a bottom legend, squeezing the plot of short charts.
+AUTOSIZE = {"type": "fit-x", "contains": "padding"}
+_CONCAT = (alt.HConcatChart, alt.VConcatChart, alt.ConcatChart, alt.FacetChart)
 
 
-def base(chart: Any, title: str | None = None, height: int = HEIGHT) -> Any:
+def base(chart: Any, title: str | alt.TitleParams | None = None, height: int = HEIGHT) -> Any:
     """Apply the house theme: readable from the back of a meeting room.
 
     Parameters
@@ -30,9 +37,10 @@ def base(chart: Any, title: str | None = None, height: int = HEIGHT) -> Any:
     chart
         An Altair chart (single, layered or concatenated).
     title
-        Chart title.
+        Chart title (text, or TitleParams for a subtitle).
     height
-        Height in pixels (width follows the container in the app, WIDTH in exports).
+        Height of the plot area in pixels (width follows the container in the app, WIDTH in exports).
+        Concatenated charts keep their panels' own sizes.
 
     Returns
     -------
@@ -41,14 +49,52 @@ def base(chart: Any, title: str | None = None, height: int = HEIGHT) -> Any:
     """
     if title is not None:
         chart = chart.properties(title=title)
-    if not isinstance(chart, alt.HConcatChart | alt.VConcatChart | alt.ConcatChart | alt.FacetChart):
-        chart = chart.properties(width=WIDTH, height=height)
+    if not isinstance(chart, _CONCAT):
+        chart = chart.properties(width="container", height=height, autosize=AUTOSIZE)
+    elif isinstance(chart, alt.VConcatChart):
+        # Stacked panels keep their numeric widths (exports need them) and shrink to the container in the app.
+        chart = chart.properties(autosize=AUTOSIZE)
+    return _configure(chart, LABEL_SIZE, TITLE_SIZE)
+
+
+def presentation(chart: Any) -> Any:
+    """The same chart for presentation mode: larger labels, legends and title, and a taller plot.
+
+    Parameters
+    ----------
+    chart
+        A chart already themed by :func:`base`.
+
+    Returns
+    -------
+    alt.Chart
+        A copy; the argument is not changed.
+    """
+    if isinstance(chart, alt.VConcatChart):
+        chart = chart.copy(deep=False)
+        chart.vconcat = [_taller(panel) for panel in chart.vconcat]
+    elif not isinstance(chart, _CONCAT):
+        chart = _taller(chart)
+    return _configure(chart, PRESENT_LABEL_SIZE, PRESENT_TITLE_SIZE)
+
+
+def _taller(chart: Any) -> Any:
+    height = getattr(chart, "height", alt.Undefined)
+    if isinstance(height, int | float):
+        return chart.properties(height=round(height * PRESENT_HEIGHT_SCALE))
+    return chart
+
+
+def _configure(chart: Any, label: int, title: int) -> Any:
+    # ``configure`` replaces the whole config, so calling this again (presentation) restyles cleanly.
+    limit = 16 * label  # label truncation grows with the type (260 px at 16 px)
     return (
         chart.configure(font=FONT)
-        .configure_axis(labelFontSize=LABEL_SIZE, titleFontSize=LABEL_SIZE, gridOpacity=0.4, labelLimit=260)
-        .configure_legend(labelFontSize=LABEL_SIZE, titleFontSize=LABEL_SIZE, symbolSize=160, labelLimit=260)
-        .configure_title(fontSize=TITLE_SIZE, anchor="start", subtitleFontSize=LABEL_SIZE)
-        .configure_header(labelFontSize=LABEL_SIZE, titleFontSize=LABEL_SIZE)
+        .configure_axis(labelFontSize=label, titleFontSize=label, gridOpacity=0.4, labelLimit=limit, titlePadding=8)
+        .configure_axisY(tickCount=6)  # a quantitative y axis every ~60 px, not every ~27 px
+        .configure_legend(labelFontSize=label, titleFontSize=label, symbolSize=10 * label, labelLimit=limit)
+        .configure_title(fontSize=title, anchor="start", subtitleFontSize=label, offset=10)
+        .configure_header(labelFontSize=label, titleFontSize=label)
         .configure_range(category=list(COLORS))
         .configure_view(strokeWidth=0)
     )
@@ -71,15 +117,27 @@ def release_rules(releases: Sequence[tuple[str, date]], x_field: str = "date", x
     alt.LayerChart
         Rules plus text labels (empty layer when there are no releases).
     """
-    frame = pd.DataFrame({x_field: [pd.Timestamp(d) for _, d in releases], "release": [n for n, _ in releases]})
+    ordered = sorted(releases, key=lambda r: r[1])
+    frame = pd.DataFrame(
+        {
+            x_field: [pd.Timestamp(d) for _, d in ordered],
+            "release": [n for n, _ in ordered],
+            # Neighbouring releases alternate between two label rows, so close dates do not overprint.
+            "row": [i % 2 for i in range(len(ordered))],
+        }
+    )
     enc_x = alt.X(f"{x_field}:{x_type[0].upper()}")
     rules = alt.Chart(frame).mark_rule(color=MUTED, strokeDash=[6, 4], strokeWidth=2).encode(
         x=enc_x, tooltip=[alt.Tooltip("release:N", title="Release")]
     )
-    labels = alt.Chart(frame).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=14, color="#555").encode(
-        x=enc_x, y=alt.value(2), text="release:N"
-    )
-    return rules + labels
+    labels = [
+        alt.Chart(frame)
+        .transform_filter(f"datum.row == {row}")
+        .mark_text(align="left", baseline="top", dx=4, dy=4 + 20 * row, fontSize=14, color="#555")
+        .encode(x=enc_x, y=alt.value(2), text="release:N")
+        for row in (0, 1)
+    ]
+    return alt.layer(rules, *labels)
 
 
 def percent_axis(title: str) -> Any:
@@ -112,7 +170,11 @@ def export_spec(chart: Any) -> dict[str, Any]:
     -------
     dict
     """
-    return dict(json.loads(json.dumps(chart.to_dict(), default=_json_default)))
+    spec = dict(json.loads(json.dumps(chart.to_dict(), default=_json_default)))
+    # vl-convert has no container to measure: a "container" width becomes the export width.
+    if spec.get("width") == "container":
+        spec["width"] = WIDTH
+    return spec
 
 
 def _json_default(value: Any) -> Any:

@@ -161,3 +161,35 @@ def test_segment_summary_exact() -> None:
         "By channel, day 1 retention is lowest for paid (15%) and highest for organic (28%). This is a "
         "correlation between who users are and how they retain, not proof of cause."
     )
+
+
+def _x_axes(spec: dict) -> list[dict]:
+    return [layer["encoding"]["x"] for layer in _layers(spec) if "x" in layer.get("encoding", {})]
+
+
+def test_retention_curves_have_integer_period_ticks() -> None:
+    # Periods are whole numbers: the reviewer saw "0.0, 1.0 … 11.0" and "0.0, 0.2 … 5.0" on these axes.
+    avg = average_row(CELLS)
+    comparison = pd.DataFrame(
+        {
+            "period": [0, 1],
+            "rate": [1.0, 0.5],
+            "rate_low": [0.9, 0.4],
+            "rate_high": [1.0, 0.6],
+            "eligible": [10, 10],
+            "baseline_rate": [1.0, 0.4],
+            "baseline_low": [0.9, 0.3],
+            "baseline_high": [1.0, 0.5],
+            "baseline_eligible": [20, 20],
+        }
+    )
+    specs = [
+        retention_charts.curves(CELLS, avg, None, "week").to_dict(),
+        retention_charts.release_comparison(comparison, "2.0", "week").to_dict(),
+        retention_charts.segment_curves(avg.assign(segment="pro"), "plan", "month").to_dict(),
+    ]
+    for spec in specs:
+        axes = _x_axes(spec)
+        assert axes and all(x["field"] == "period" for x in axes)
+        assert all(x["axis"]["format"] == "d" and x["axis"]["tickMinStep"] == 1 for x in axes)
+    assert _x_axes(specs[2])[0]["title"] == "Month after joining"

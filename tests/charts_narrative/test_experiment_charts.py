@@ -22,7 +22,7 @@ from scipy import stats as sps
 
 from lib.charts import experiments as charts
 from lib.config import ExperimentConfig, MetricConfig
-from lib.experiments import ExperimentReview, rows_frame, variants_frame
+from lib.experiments import ExperimentReview, Role, rows_frame, variants_frame
 from lib.metrics.experiment_review import assemble
 from lib.narrative import experiments as narrative
 
@@ -40,7 +40,7 @@ EXP = ExperimentConfig(
     guardrails={"ret": 0.05},
     secondary=("amount",),
 )
-ROLES = [("primary", CONV), ("guardrail", RET), ("secondary", AMOUNT)]
+ROLES: list[tuple[Role, MetricConfig]] = [("primary", CONV), ("guardrail", RET), ("secondary", AMOUNT)]
 STATS = pd.DataFrame(
     [
         ("conv", "control", 2000, 200.0, 200.0, 0),
@@ -144,8 +144,27 @@ def test_lift_chart_spec() -> None:
     assert len(spec["layer"]) == 4
     # The ticks layer filters to rows with a threshold: the bar (+2%) and the margin (-5%).
     assert list(frame["threshold"].dropna()) == [0.02, -0.05]
-    assert spec["title"] == "exp: lift per metric (ticks: the bar and the guardrail margins)"
+    assert spec["title"] == {"text": "exp: lift per metric", "subtitle": "Ticks: the bar and the guardrail margins"}
     json.dumps(spec)  # serialisable for PNG/SVG export
+
+
+def test_lift_chart_shows_every_metric_label() -> None:
+    # The reviewer saw 2 labels for 4 rows: the plot was squeezed (Streamlit's default autosize counts the
+    # legend in the height) and Vega culled the overlapping labels. Each row now has ROW_HEIGHT pixels of
+    # plot, the height is the plot's own (fit-x), and label culling is off.
+    spec = charts.lift_chart(_review()).to_dict()
+    assert spec["height"] == 3 * charts.ROW_HEIGHT and charts.ROW_HEIGHT >= 56
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    y_axes = [layer["encoding"]["y"]["axis"] for layer in spec["layer"] if "y" in layer["encoding"]]
+    assert y_axes and all(axis == {"labelOverlap": False} for axis in y_axes)
+
+
+def test_day_axes_use_one_date_format() -> None:
+    for chart in (charts.lift_by_day_chart(_review()), charts.exposures_chart(_review())):
+        spec = chart.to_dict()
+        layers = spec.get("layer", [spec])
+        x = next(layer["encoding"]["x"] for layer in layers if "x" in layer.get("encoding", {}))
+        assert x["axis"]["format"] == "%b %d"
 
 
 def test_srm_chart_spec() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from lib.charts import adoption as adoption_charts
@@ -99,7 +100,8 @@ def test_adoption_sentences() -> None:
         "Users of Export come back the next period more often than other active users (62% vs 35%). This is an "
         "association, not proof that Export causes it."
     )
-    assert adoption_text.retention(COMMENTS) is not None and "as often as" in adoption_text.retention(COMMENTS)
+    comments = adoption_text.retention(COMMENTS)
+    assert comments is not None and "as often as" in comments
 
 
 def test_adoption_charts_encode_the_results() -> None:
@@ -120,3 +122,18 @@ def test_no_entries_sentence_is_the_reason(segment: str) -> None:
     empty = FunnelResult("Onboarding", segment, 7, 0, 3, AFTER.steps, "no_entries", "No user entered.")
     assert funnel_text.overall(empty) == "No user entered."
     assert funnel_text.before_after(BEFORE, empty, "2.0") == "Not enough complete entries after 2.0 to compare yet."
+
+
+def test_depth_bars_give_each_feature_room_for_its_label() -> None:
+    depth = pd.DataFrame(
+        {
+            "feature": ["Comments", "Comments", "Export", "Export"],
+            "uses_per_adopter": ["1", "2", "1", "2"],
+            "adopters": [90, 10, 60, 40],
+            "share": [0.9, 0.1, 0.6, 0.4],
+        }
+    )
+    spec = adoption_charts.depth_bars(depth).to_dict()
+    # 2 features: 112 px of plot (the reviewer's labels overlapped in a squeezed ~40 px plot).
+    assert spec["height"] == 112 and spec["autosize"]["type"] == "fit-x"
+    assert spec["encoding"]["y"]["axis"] == {"labelOverlap": False}
