@@ -349,7 +349,15 @@ def show_table(frame: pd.DataFrame, name: str, column_config: dict[str, Any] | N
     column_config
         Optional ``st.column_config`` per column.
     """
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+    # Floats on screen with 4 significant digits (a p-value of 3e-21 would otherwise fill its column with
+    # zeros); the CSV keeps full precision.
+    config: dict[str, Any] = {
+        str(c): st.column_config.NumberColumn(format="%.4g")
+        for c in frame.columns
+        if pd.api.types.is_float_dtype(frame[c])
+    }
+    config.update(column_config or {})
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
     buf = io.StringIO()
     frame.to_csv(buf, index=False)
     st.download_button("CSV", data=buf.getvalue(), file_name=f"{_slug(name)}.csv", mime="text/csv",
