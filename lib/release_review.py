@@ -19,9 +19,10 @@ marketing, an experiment running on the new cohorts) is mixed into it. The narra
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -158,7 +159,7 @@ def baseline_groups(release: date, last: date) -> tuple[AnchorGroup, AnchorGroup
     return before, AnchorGroup("after", release, last)
 
 
-def review_release(ctx: Context, name: str) -> ReleaseReview:
+def review_release(ctx: Context, name: str, run: Callable[[Any], pd.DataFrame] | None = None) -> ReleaseReview:
     """Compute the release review of release ``name``.
 
     Parameters
@@ -167,6 +168,8 @@ def review_release(ctx: Context, name: str) -> ReleaseReview:
         The context (filtered tables, config, as_of).
     name
         A ``[[releases]]`` name.
+    run
+        Executes a Select (default ``ctx.run``); the app passes its cached runner so a warm page is instant.
 
     Returns
     -------
@@ -177,6 +180,7 @@ def review_release(ctx: Context, name: str) -> ReleaseReview:
     ReviewError
         For an unknown release or an empty events table.
     """
+    run = run or ctx.run
     config = ctx.config
     rel = find_release(config, name)
     as_of = ctx.require_as_of()
@@ -200,7 +204,7 @@ def review_release(ctx: Context, name: str) -> ReleaseReview:
         weeks.append(n)
         queries.append(GroupQuery(metric, _ba_groups(rel.date, max(n, 1)), as_of))
 
-    by_part = _stats_by_part(ctx.run(group_stats(ctx.tables, queries, activity))) if queries else {}
+    by_part = _stats_by_part(run(group_stats(ctx.tables, queries, activity))) if queries else {}
     results = [comparison_from(q.metric, q.groups[0], q.groups[1], by_part.get(i, {})) for i, q in enumerate(queries)]
     target_rows = tuple(_progress(t, results[i], as_of.date, rel.date) for i, t in enumerate(targets))
     ns_cmp = results[len(targets) : len(targets) + len(ns_names)]
@@ -208,7 +212,7 @@ def review_release(ctx: Context, name: str) -> ReleaseReview:
     before_after = tuple(_with_weeks(c, n) for c, n in zip(ba_cmp, weeks, strict=True))
     north = None
     if ns is not None:
-        weekly = _weekly(ctx, [_metric(config, m) for m in ns_names], rel.date, as_of, ns.metric)
+        weekly = _weekly(ctx, run, [_metric(config, m) for m in ns_names], rel.date, as_of, ns.metric)
         north = NorthStar(ns.metric, tuple(ns.leading), tuple(ns_cmp), weekly)
     exps = tuple(e.name for e in config.experiments if e.start is not None and e.start >= rel.date)
     return ReleaseReview(rel.name, rel.date, as_of.date, target_rows, north, before_after, view_links(rel, exps), exps)
@@ -255,10 +259,17 @@ def _progress(t: TargetConfig, cmp: Comparison, as_of: date, release: date) -> T
     )
 
 
-def _weekly(ctx: Context, metrics: Sequence[MetricConfig], release: date, as_of: AsOf, north: str) -> pd.DataFrame:
+def _weekly(
+    ctx: Context,
+    run: Callable[[Any], pd.DataFrame],
+    metrics: Sequence[MetricConfig],
+    release: date,
+    as_of: AsOf,
+    north: str,
+) -> pd.DataFrame:
     monday = release - timedelta(days=release.weekday())
     first = monday - timedelta(weeks=SERIES_WEEKS_BEFORE)
-    frame = ctx.run(weekly_stats(ctx.tables, metrics, first, as_of, ctx.config.activity.events))
+    frame = run(weekly_stats(ctx.tables, metrics, first, as_of, ctx.config.activity.events))
     return weekly_points(frame, {m.name: m for m in metrics}, north)
 
 

@@ -1,5 +1,6 @@
 """Release review: targets with progress, North Star and leading indicators, before/after, links (R8)."""
 
+import functools
 import math
 
 import streamlit as st
@@ -15,7 +16,7 @@ picked = ui.selected_release(ctx.config) if ctx is not None else None
 if ctx is not None and picked is None:
     st.info("No release is configured. Add a [[releases]] entry (name, date) to review.toml to review one.")
 if ctx is not None and picked is not None:
-    review = ui.compute(review_release, ctx, picked[0])
+    review = ui.compute(review_release, ctx, picked[0], functools.partial(ui.run, ctx))
     if review is not None:
         ui.summary(narrative.summary(review))
 
