@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -172,3 +172,32 @@ def describe(filters: Sequence[Filter]) -> str:
         Empty string when there are none.
     """
     return ", ".join(f"{f.attribute} = {' or '.join(f.values)}" for f in filters)
+
+
+def distinct_values(tables: Tables, attribute: str, scope: str, limit: int = 50) -> sa.Select[Any]:
+    """A Select of the most common values of a user attribute or event property (for filter pickers).
+
+    Parameters
+    ----------
+    tables
+        Canonical tables.
+    attribute
+        Attribute/property name (whitelisted).
+    scope
+        ``"user"`` or ``"event"``.
+    limit
+        At most this many values, most frequent first.
+
+    Returns
+    -------
+    Select
+        Columns ``value``, ``n``.
+    """
+    col = tables.user_attribute(attribute) if scope == "user" else tables.event_property(attribute)
+    return (
+        sa.select(col.label("value"), sa.func.count().label("n"))
+        .where(col.is_not(None))
+        .group_by(col)
+        .order_by(sa.func.count().desc(), col)
+        .limit(limit)
+    )

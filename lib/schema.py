@@ -388,33 +388,3 @@ def tables_from(source: db.Source, infos: Mapping[str, TableInfo], tz: str) -> T
         has_signup=bool(users and "signup_at" in users.mapping),
         has_exposure_ts=bool(assignments and "timestamp" in assignments.mapping),
     )
-
-
-def distinct_values(tables: Tables, attribute: str, scope: str, limit: int = 50) -> sa.Select[Any]:
-    """A Select of the most common values of a user attribute or event property (for filter pickers).
-
-    Parameters
-    ----------
-    tables
-        Canonical tables.
-    attribute
-        Attribute/property name (whitelisted).
-    scope
-        ``"user"`` or ``"event"``.
-    limit
-        At most this many values, most frequent first.
-
-    Returns
-    -------
-    Select
-        Columns ``value``, ``n``.
-    """
-    col = tables.user_attribute(attribute) if scope == "user" else tables.event_property(attribute)
-    return (
-        sa.select(col.label("value"), sa.func.count().label("n"))
-        .where(col.is_not(None))
-        .group_by(col)
-        .order_by(sa.func.count().desc(), col)
-        .limit(limit)
-    )
-

@@ -22,7 +22,7 @@ from lib.charts import theme
 from lib.config import ReviewConfig, resolve_config
 from lib.context import Context, open_context
 from lib.errors import ReviewError
-from lib.filters import Filter, describe
+from lib.filters import Filter, describe, distinct_values
 
 TTL_S = 600
 NO_FILTER = "(none)"
@@ -184,8 +184,6 @@ def _segment_choices() -> list[str]:
 
 
 def _segment_values(attr: str) -> list[str]:
-    from lib.schema import distinct_values
-
     scope, _, name = attr.partition(".")
     try:
         ctx = _context(current_source_text(), (), None, None)

