@@ -132,6 +132,7 @@ def run_quality(config: ReviewConfig, source: db.Source | None = None, now: date
         lambda: _duplicates(src, tables, total),
         lambda: _before_signup(src, tables),
         lambda: _unknown_users(src, tables),
+        lambda: _duplicate_users(src, tables),
         lambda: _multi_variant(src, tables),
         lambda: _mixed_offsets(src, infos),
         lambda: _unknown_events(src, tables, config),
@@ -271,6 +272,22 @@ def _unknown_users(src: db.Source, tables: Tables) -> list[Finding]:
     return [Finding("unknown_users", "warning", n, example,
                     f"{n} users have events but no row in the users table. They have no attributes (breakdowns "
                     "put them under null); add them to the users export.")]
+
+
+def _duplicate_users(src: db.Source, tables: Tables) -> list[Finding]:
+    if tables.users is None:
+        return []
+    u = tables.users
+    repeated = (
+        sa.select(u.c.user_id, sa.func.count().label("rows")).group_by(u.c.user_id).having(sa.func.count() > 1)
+    ).subquery()
+    n = int(_scalar(src, sa.select(sa.func.count()).select_from(repeated)) or 0)
+    if not n:
+        return []
+    example = _fmt(_first_row(src, sa.select(repeated)))
+    return [Finding("duplicate_users", "warning", n, example,
+                    f"{n} user_ids appear more than once in the users table. Breakdowns and cohort sizes count such "
+                    "a user once per row; keep one row per user in the users export.")]
 
 
 def _multi_variant(src: db.Source, tables: Tables) -> list[Finding]:

@@ -96,6 +96,8 @@ WARNINGS = [
     pytest.param({"events": _events(*CLEAN, "1,open,2099-01-01T00:00:00Z")}, "future_timestamps", 1, id="future"),
     pytest.param({"events": _events(*CLEAN, "9,open,2026-09-01T10:00:00Z"), "users": "user_id\n1\n2\n"},
                  "unknown_users", 1, id="unknown-users"),
+    pytest.param({"events": _events(*CLEAN), "users": "user_id,plan\n1,free\n1,pro\n2,free\n"},
+                 "duplicate_users", 1, id="duplicate-users"),
     pytest.param({"events": _events(*CLEAN),
                   "assignments": "user_id,experiment,variant\n1,x,a\n1,x,b\n2,x,a\n"},
                  "multi_variant_users", 1, id="multi-variant"),
