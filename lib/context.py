@@ -21,7 +21,7 @@ from lib.definitions import AsOf, as_of_from, last_event_local
 from lib.errors import ReviewError
 from lib.filters import Filter, apply_filters
 from lib.quality import blocking_timestamp_error
-from lib.schema import Tables, build_tables
+from lib.schema import Tables, checked_infos, tables_from
 
 
 @dataclass(frozen=True)
@@ -112,9 +112,11 @@ def open_context(
         raise ReviewError(f"--start {start} is after --end {end}. Swap them or widen the range.")
     src = source or db.open_source(config.source.path, config.source.url, config.source.tables)
     cfg_name = str(config.path.name) if config.path else "review.toml"
-    tables = build_tables(src, config.source.timezone, config.source.columns, cfg_name)
+    # One inspection of the source serves both the canonical tables and the timestamp check.
+    infos = checked_infos(src, config.source.columns, cfg_name)
+    tables = tables_from(src, infos, config.source.timezone)
     # Error-level data problems stop every command (DESIGN.md section 3), not only `quality`.
-    problem = blocking_timestamp_error(src, tables, config)
+    problem = blocking_timestamp_error(src, infos, config.source.timezone)
     if problem:
         raise ReviewError(problem)
     filtered = apply_filters(tables, filters)

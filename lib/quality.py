@@ -8,7 +8,7 @@ numbers still come out. The queries aggregate in the database; only counts and o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,7 +19,14 @@ import sqlalchemy as sa
 from lib import db
 from lib.config import ReviewConfig
 from lib.errors import ReviewError
-from lib.schema import TableInfo, Tables, inspect_table, missing_columns_message, tables_from
+from lib.schema import (
+    TableInfo,
+    Tables,
+    inspect_table,
+    missing_columns_message,
+    tables_from,
+    timestamp_expr,
+)
 from lib.sqlcompat import parse_timestamp
 
 Severity = Literal["error", "warning"]
@@ -120,14 +127,13 @@ def run_quality(config: ReviewConfig, source: db.Source | None = None, now: date
         return findings
     tz = config.source.timezone
     tables = tables_from(src, infos, tz)
-    rel = {"events": tables.events, "users": tables.users, "assignments": tables.assignments}
     total = int(_scalar(src, sa.select(sa.func.count()).select_from(tables.events)) or 0)
     if total == 0:
         return [Finding("events_empty", "error", 0, infos["events"].where,
                         f"The events table ({infos['events'].where}) has no rows. Export the events again or "
                         "point --source at the right folder.")]
     checks: list[Callable[[], list[Finding]]] = [
-        lambda: _timestamps(src, infos, rel, total),
+        lambda: _timestamps(src, infos, tz),
         lambda: _future(src, tables, now or datetime.now(UTC)),
         lambda: _duplicates(src, tables, total),
         lambda: _before_signup(src, tables),
@@ -142,7 +148,7 @@ def run_quality(config: ReviewConfig, source: db.Source | None = None, now: date
     return findings
 
 
-def blocking_timestamp_error(src: db.Source, tables: Tables, config: ReviewConfig) -> str | None:
+def blocking_timestamp_error(src: db.Source, infos: Mapping[str, TableInfo], tz: str) -> str | None:
     """The error-level timestamp problem that stops every command, if any (more than 1% unparseable).
 
     Only text timestamps (CSV) can fail to parse, so sources with typed timestamps cost no query here.
@@ -151,41 +157,41 @@ def blocking_timestamp_error(src: db.Source, tables: Tables, config: ReviewConfi
     ----------
     src
         The open source.
-    tables
-        Its canonical tables.
-    config
-        The review config (column mapping).
+    infos
+        Its inspected tables (from :func:`lib.schema.checked_infos`).
+    tz
+        The configured time zone (naive text is parsed in it, as the canonical tables do).
 
     Returns
     -------
     str or None
         The message to show, or None when the timestamps are usable.
     """
-    infos = {t: inspect_table(src, t, config.source.columns.get(t)) for t in db.TABLES if t in src.relations}
-    infos = {t: i for t, i in infos.items() if "text" in i.ts_kinds.values()}
-    if not infos:
-        return None
-    rel = {"events": tables.events, "users": tables.users, "assignments": tables.assignments}
-    for finding in _timestamps(src, infos, rel, 0):
+    text = {t: i for t, i in infos.items() if "text" in i.ts_kinds.values()}
+    for finding in _timestamps(src, text, tz):
         if finding.severity == "error":
             return f"{finding.example}: {finding.advice} Run `python -m lib quality` for the full report."
     return None
 
 
-def _timestamps(src: db.Source, infos: dict[str, TableInfo], rel: dict[str, Any], total: int) -> list[Finding]:
+def _timestamps(src: db.Source, infos: Mapping[str, TableInfo], tz: str) -> list[Finding]:
     out: list[Finding] = []
     for name, info in infos.items():
-        for canon, label in (("timestamp", "ts"), ("signup_at", "signup_at")):
+        for canon in ("timestamp", "signup_at"):
             if canon not in info.mapping:
                 continue
             raw_col = info.mapping[canon]
-            t = rel[name]
             raw = sa.table(src.relations[name], sa.column(raw_col)).alias("raw")
-            n_rows = int(_scalar(src, sa.select(sa.func.count()).select_from(t)) or 0)
-            bad = sa.select(sa.func.count()).select_from(t).where(t.c[label].is_(None))
-            n_bad = int(_scalar(src, bad) or 0)
-            n_null = int(_scalar(src, sa.select(sa.func.count()).select_from(raw).where(raw.c[raw_col].is_(None)))
-                         or 0)
+            # The canonical table's own parse of the column, so one scan counts rows, empty and unreadable values.
+            ts = timestamp_expr(raw.c[raw_col], info.ts_kinds[canon], tz, info.where, raw_col)
+            counts = db.run(src, sa.select(
+                sa.func.count().label("rows"),
+                sa.func.sum(sa.case((ts.is_(None), 1), else_=0)).label("bad"),
+                sa.func.sum(sa.case((raw.c[raw_col].is_(None), 1), else_=0)).label("null"),
+            )).iloc[0]
+            n_rows = int(counts["rows"] or 0)
+            n_bad = 0 if pd.isna(counts["bad"]) else int(counts["bad"])
+            n_null = 0 if pd.isna(counts["null"]) else int(counts["null"])
             unparseable = n_bad - n_null
             if unparseable > 0:
                 example = _example_unparseable(src, info, raw_col)

@@ -273,7 +273,6 @@ def canonical(
         raise ReviewError(missing_columns_message(info))
     raw = sa.table(source.relations[info.name], *[sa.column(c) for c in info.columns])
     selected: list[ColumnElement[Any]] = []
-    used = set(info.mapping.values())
     for canon, src in info.mapping.items():
         if canon in TS_NAMES[info.name]:
             expr = timestamp_expr(raw.c[src], info.ts_kinds[canon], tz, info.where, src)
@@ -282,10 +281,7 @@ def canonical(
             selected.append(sa.cast(raw.c[src], sa.String).label(canon))
         else:
             selected.append(raw.c[src].label(canon))
-    reserved = set(REQUIRED[info.name]) | {"ts", "signup_at", "timestamp"}
-    for col in info.columns:
-        if col not in used and col not in reserved:
-            selected.append(raw.c[col].label(col))
+    selected += [raw.c[col].label(col) for col in extra_columns(info)]
     return sa.select(*selected).subquery(info.name)
 
 
@@ -307,20 +303,17 @@ def extra_columns(info: TableInfo) -> tuple[str, ...]:
     return tuple(c for c in info.columns if c not in used and c not in reserved)
 
 
-def build_tables(
+def checked_infos(
     source: db.Source,
-    tz: str,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     config_path: str = "review.toml",
-) -> Tables:
-    """Canonical tables for a source, or a clear error when a required column is missing.
+) -> dict[str, TableInfo]:
+    """Inspect every table of a source, or raise a clear error when the data contract is not met.
 
     Parameters
     ----------
     source
         The open source.
-    tz
-        The configured time zone.
     columns
         ``[source.columns.*]`` from the config.
     config_path
@@ -328,8 +321,8 @@ def build_tables(
 
     Returns
     -------
-    Tables
-        The canonical relations.
+    dict
+        Canonical table name -> inspected table, for the tables the source has.
 
     Raises
     ------
@@ -345,7 +338,23 @@ def build_tables(
     for info in infos.values():
         if info.missing:
             raise ReviewError(missing_columns_message(info, config_path))
-    return tables_from(source, infos, tz)
+    return infos
+
+
+def build_tables(
+    source: db.Source,
+    tz: str,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+    config_path: str = "review.toml",
+) -> Tables:
+    """Canonical tables for a source: :func:`checked_infos` (which raises on a broken contract), then
+    :func:`tables_from` in time zone ``tz``.
+
+    Returns
+    -------
+    Tables
+    """
+    return tables_from(source, checked_infos(source, columns, config_path), tz)
 
 
 def _type_family(type_name: str) -> str:
