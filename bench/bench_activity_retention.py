@@ -12,8 +12,6 @@ frame so the runner can check them equal:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -21,30 +19,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from bench.common import BenchCase
 from lib.config import resolve_config
 from lib.context import Context, open_context
 from lib.metrics.activity import complete_days, daily_active
 from lib.metrics.retention import RetentionSpec, retention
-
-Frame = Callable[[Path], pd.DataFrame]
-
-
-@dataclass(frozen=True)
-class BenchCase:
-    """One metric computed three ways.
-
-    Attributes
-    ----------
-    name
-        Case name.
-    project_fn, duckdb_fn, pandas_fn
-        ``source_dir -> DataFrame`` (same columns and rows from all three).
-    """
-
-    name: str
-    project_fn: Frame
-    duckdb_fn: Frame
-    pandas_fn: Frame
 
 
 @functools.lru_cache(maxsize=4)

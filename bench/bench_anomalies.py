@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -30,31 +29,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from bench.common import BenchCase
 from lib.anomaly_check import ALL, HISTORY_DAYS, judge, load_series
 from lib.config import MetricConfig, resolve_config
 from lib.context import Context, open_context
 from lib.metrics.anomalies import metric_lag
 
-Frame = Callable[[Path], pd.DataFrame]
 COLUMNS = ["metric", "segment", "day", "value", "count"]
 
 
-@dataclass(frozen=True)
-class BenchCase:
-    """One metric computed three ways.
-
-    Attributes
-    ----------
-    name
-        Case name.
-    project_fn, duckdb_fn, pandas_fn
-        ``source_dir -> DataFrame`` with the same columns and rows.
-    """
-
-    name: str
-    project_fn: Frame
-    duckdb_fn: Frame
-    pandas_fn: Frame
 
 
 @functools.lru_cache(maxsize=4)

@@ -12,38 +12,20 @@ assignment's timestamp), conversion, retention (any event) and event-count mean 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from bench.common import BenchCase
 from lib.config import ExperimentConfig, MetricConfig, resolve_config
 from lib.context import Context, open_context
 from lib.metrics.experiments import metric_stats
 
-Frame = Callable[[Path], pd.DataFrame]
 COLUMNS = ["metric", "variant", "n", "sum", "sum_sq"]
 
 
-@dataclass(frozen=True)
-class BenchCase:
-    """One metric computed three ways.
-
-    Attributes
-    ----------
-    name
-        Case name.
-    project_fn, duckdb_fn, pandas_fn
-        ``source_dir -> DataFrame`` with the same columns and rows.
-    """
-
-    name: str
-    project_fn: Frame
-    duckdb_fn: Frame
-    pandas_fn: Frame
 
 
 @functools.lru_cache(maxsize=4)

@@ -7,8 +7,6 @@ All three return the contract columns, so the runner can check the results are e
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from bench.common import BenchCase
 from lib.config import FeatureConfig, FunnelConfig, resolve_config
 from lib.context import open_context
 from lib.metrics.adoption_report import compute_periods
@@ -28,14 +27,6 @@ WINDOW_DAYS = 7
 DEFAULT_FEATURES = (FeatureConfig("Export", "export_clicked", None), FeatureConfig("Comments", "comment_added", None))
 
 
-@dataclass(frozen=True)
-class BenchCase:
-    """One metric computed three ways."""
-
-    name: str
-    project_fn: Callable[[Path], pd.DataFrame]
-    duckdb_fn: Callable[[Path], pd.DataFrame]
-    pandas_fn: Callable[[Path], pd.DataFrame]
 
 
 def _funnel_spec(source_dir: Path) -> FunnelSpec:
