@@ -79,21 +79,21 @@ def table_summary(ctx: Context, runner: Runner) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def quality_table(config: ReviewConfig, source_text: str) -> pd.DataFrame:
+def quality_table(config: ReviewConfig, source: db.Source | None) -> pd.DataFrame:
     """The data-quality report as a table.
 
     Parameters
     ----------
     config
         The review config.
-    source_text
-        The sidebar's source (re-resolved so the check opens the source itself).
+    source
+        The app's open (cached) source; None when it could not be opened, and the report then says why.
 
     Returns
     -------
     pandas.DataFrame
     """
-    return findings_frame(run_quality(config))
+    return findings_frame(run_quality(config, source))
 
 
 def quality_sentence(findings: pd.DataFrame) -> str:

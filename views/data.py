@@ -18,7 +18,7 @@ if config is not None:
             st.caption(f"Data complete up to {ctx.as_of.date:%A %d %B %Y} (as_of), time zone {ctx.tables.timezone}.")
 
     st.subheader("Data quality")
-    findings = ui.compute(datapage.quality_table, config, ui.current_source_text())
+    findings = ui.compute(datapage.quality_table, config, ctx.source if ctx else None)
     if findings is not None:
         if findings.empty:
             st.success("No data-quality problems found.")
