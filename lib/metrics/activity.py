@@ -33,9 +33,18 @@ from lib.definitions import (
     local_day_start_utc,
     window_is_mature,
 )
-from lib.metrics.funnel_sql import hours_between, quantile
 from lib.schema import Tables
-from lib.sqlcompat import Period, add_days, add_periods, day_diff, int_const, local_date, trunc_date
+from lib.sqlcompat import (
+    Period,
+    add_days,
+    add_periods,
+    day_diff,
+    hours_between,
+    int_const,
+    local_date,
+    quantile,
+    trunc_date,
+)
 
 WAU_DAYS = 7
 MAU_DAYS = 30

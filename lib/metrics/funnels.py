@@ -30,9 +30,8 @@ from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
 from lib.definitions import AsOf, local_day_start_utc, window_end
-from lib.metrics.funnel_sql import hours_between, quantile
 from lib.schema import Tables
-from lib.sqlcompat import Period, int_const, local_date, trunc_date
+from lib.sqlcompat import Period, hours_between, int_const, local_date, quantile, trunc_date
 
 QUANTILES: tuple[tuple[str, float], ...] = (("p50", 0.5), ("p75", 0.75), ("p90", 0.9))
 # Days of entries on each side of a release in the before/after comparison: four whole weeks, so both sides

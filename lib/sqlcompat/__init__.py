@@ -22,6 +22,7 @@ from lib.sqlcompat.dates import (
     period_index,
     trunc_date,
 )
+from lib.sqlcompat.measures import hours_between, quantile
 from lib.sqlcompat.zones import OFFSET_PATTERN, local_date, local_timestamp, local_to_utc, parse_timestamp
 
 __all__ = [
@@ -33,11 +34,13 @@ __all__ = [
     "add_months",
     "add_periods",
     "day_diff",
+    "hours_between",
     "int_const",
     "local_date",
     "local_timestamp",
     "local_to_utc",
     "parse_timestamp",
     "period_index",
+    "quantile",
     "trunc_date",
 ]

@@ -1,10 +1,10 @@
-"""Two small dialect-portable SQL pieces the funnel needs and lib/sqlcompat.py does not (yet) offer.
+"""Portable measures shared by the funnel and activity metrics (time to convert, time to first value).
 
 - :class:`hours_between`: elapsed hours from one instant to another, as a DOUBLE.
 - :class:`quantile`: a continuous percentile aggregate (``percentile_cont`` where the database has it as an
   ordered-set aggregate, the nearest approximate form on Trino and BigQuery, which lack it).
 
-Both follow the ``@compiles`` pattern of lib/sqlcompat.py; the quantile fraction is rendered inline because
+Both follow the ``@compiles`` pattern of the rest of lib/sqlcompat; the quantile fraction is rendered inline because
 it is a constant of the code, never user text.
 """
 
